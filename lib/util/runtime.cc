@@ -1,0 +1,74 @@
+#include "lib/util/runtime.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include <ATen/Parallel.h>
+#include <ATen/Context.h>
+
+namespace otgan {
+namespace fs = std::filesystem;
+
+absl::StatusOr<c10::Device> ParseDevice(const std::string& name) {
+  if (name == "cpu") return c10::Device(c10::kCPU);
+  if (name == "cuda" || name.rfind("cuda:", 0) == 0) {
+    if (!at::hasCUDA()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "--device=", name,
+          ": the linked LibTorch has no CUDA support or no GPU is visible. "
+          "Use --device=cpu, or build with LIBTORCH=<a CUDA LibTorch root>."));
+    }
+    try {
+      return c10::Device(name);
+    } catch (const std::exception&) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--device=", name, ": expected cuda or cuda:N"));
+    }
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("--device=", name, ": expected cpu, cuda or cuda:N"));
+}
+
+int NumCores() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(n);
+}
+
+absl::StatusOr<int> ConfigureThreads(int threads) {
+  if (threads < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--threads=", threads, ": expected 0 (all cores) or a positive count"));
+  }
+  int n = threads == 0 ? NumCores() : threads;
+  at::set_num_threads(n);
+  return n;
+}
+
+std::string WorkspaceRoot() {
+  if (const char* w = std::getenv("BUILD_WORKSPACE_DIRECTORY"); w && *w) return w;
+  std::error_code ec;
+  fs::path dir = fs::current_path(ec);
+  if (ec) return "";
+  for (; !dir.empty(); dir = dir.parent_path()) {
+    if (fs::exists(dir / "WORKSPACE", ec)) return dir.string();
+    if (dir == dir.root_path()) break;
+  }
+  return "";
+}
+
+std::string DefaultDataDir() {
+  if (const char* d = std::getenv("OTGAN_DATA_DIR"); d && *d) return d;
+  std::string root = WorkspaceRoot();
+  return root.empty() ? "data" : (fs::path(root) / "data").string();
+}
+
+std::string ResolveOutputPath(const std::string& path) {
+  fs::path p(path);
+  if (p.is_absolute()) return path;
+  std::string root = WorkspaceRoot();
+  return root.empty() ? path : (fs::path(root) / p).string();
+}
+
+}  // namespace otgan

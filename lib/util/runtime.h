@@ -1,0 +1,45 @@
+// Device selection, thread count and workspace paths for every program.
+//
+// Executables turn their --device, --threads, --data_dir and --out flags into
+// values with these functions; library code receives the results.
+//
+//   OTGAN_ASSIGN_OR_RETURN(torch::Device device, otgan::ParseDevice("cpu"));
+//   OTGAN_RETURN_IF_ERROR(otgan::ConfigureThreads(0));  // 0 = all cores
+//   std::string data = otgan::DefaultDataDir();          // <workspace>/data
+#ifndef OTGAN_LIB_UTIL_RUNTIME_H_
+#define OTGAN_LIB_UTIL_RUNTIME_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include <c10/core/Device.h>
+
+namespace otgan {
+
+// "cpu", "cuda" or "cuda:N". CUDA is refused with a clear message when the
+// linked LibTorch was built without it or no GPU is visible.
+absl::StatusOr<c10::Device> ParseDevice(const std::string& name);
+
+// Number of hardware threads of this machine (at least 1).
+int NumCores();
+
+// Sets LibTorch's intra-op thread count: `threads` > 0, or all cores for 0.
+// Negative values are an InvalidArgument error. Returns the count in force.
+absl::StatusOr<int> ConfigureThreads(int threads);
+
+// The workspace root: $BUILD_WORKSPACE_DIRECTORY under `bazel run`, else the
+// nearest ancestor of the working directory holding a WORKSPACE file, else "".
+std::string WorkspaceRoot();
+
+// Where datasets live: $OTGAN_DATA_DIR if set, else <workspace>/data (the
+// folder scripts/setup.sh fills), else "data".
+std::string DefaultDataDir();
+
+// Resolves a relative output path against the workspace root (so that
+// `bazel run` writes into the checkout); absolute paths are returned as is.
+std::string ResolveOutputPath(const std::string& path);
+
+}  // namespace otgan
+
+#endif  // OTGAN_LIB_UTIL_RUNTIME_H_
