@@ -165,6 +165,7 @@ def otgan_dependencies():
     native.local_repository(name = "rules_java", path = "/usr/share/bazel/rules/java")
     native.local_repository(name = "remote_coverage_tools", path = "third_party/remote_coverage_tools")
     libtorch_repository(name = "libtorch")
+    otgan_data_repository(name = "otgan_data")
     system_library(
         name = "absl",
         package = "libabsl-dev",
@@ -206,3 +207,31 @@ def otgan_dependencies():
         include_paths = ["zlib.h", "zconf.h"],
         linkopts = ["-lz"],
     )
+
+# ---------------------------------------------------------------------------
+# Datasets as a repository, so tests can depend on them as runfiles:
+# $OTGAN_DATA_DIR, else <workspace>/data (filled by scripts/setup.sh).
+# Tests use `data = ["@otgan_data//:mnist"]` and --data_dir=../otgan_data.
+# ---------------------------------------------------------------------------
+def _otgan_data_impl(ctx):
+    root = ctx.os.environ.get("OTGAN_DATA_DIR", "")
+    if not root:
+        root = str(ctx.path(Label("//:WORKSPACE")).dirname) + "/data"
+    groups = []
+    for sub in ["mnist", "fashion"]:
+        if ctx.path(root + "/" + sub).exists:
+            ctx.symlink(root + "/" + sub, sub)
+        groups.append("""
+filegroup(
+    name = "{sub}",
+    srcs = glob(["{sub}/*-ubyte", "{sub}/*-ubyte.gz"]),
+    visibility = ["//visibility:public"],
+)
+""".format(sub = sub))
+    ctx.file("BUILD.bazel", "# Datasets from %s (run scripts/setup.sh to fill it).\n" % root + "".join(groups))
+
+otgan_data_repository = repository_rule(
+    implementation = _otgan_data_impl,
+    environ = ["OTGAN_DATA_DIR"],
+    local = True,
+)
