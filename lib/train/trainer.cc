@@ -1,0 +1,275 @@
+#include "lib/train/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+#include <system_error>
+
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "lib/io/atomic_file.h"
+#include "lib/io/npy.h"
+#include "lib/train/progress.h"
+#include "lib/train/signals.h"
+#include "lib/util/status.h"
+
+namespace otgan::train {
+namespace {
+
+namespace fs = std::filesystem;
+
+absl::Status MakeDirs(const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("cannot create folder ", dir, ": ", ec.message()));
+  return absl::OkStatus();
+}
+
+std::string FormatValue(double v) { return absl::StrFormat("%.9g", v); }
+
+}  // namespace
+
+absl::Status ValidateTrainerConfig(const TrainerConfig& c) {
+  auto bad = [](const std::string& what) { return absl::InvalidArgumentError("trainer config: " + what); };
+  if (c.run_dir.empty()) return bad("run_dir must not be empty");
+  if (c.total_steps <= 0) return bad(absl::StrCat("total_steps must be > 0, got ", c.total_steps));
+  if (c.log_every <= 0) return bad(absl::StrCat("log_every must be > 0, got ", c.log_every));
+  if (c.sample_every < 0) return bad(absl::StrCat("sample_every must be >= 0, got ", c.sample_every));
+  if (c.checkpoint_every < 0) {
+    return bad(absl::StrCat("checkpoint_every must be >= 0, got ", c.checkpoint_every));
+  }
+  if (c.keep_checkpoints < 1) {
+    return bad(absl::StrCat("keep_checkpoints must be >= 1, got ", c.keep_checkpoints));
+  }
+  if (!(c.progress_interval_s > 0)) {
+    return bad(absl::StrCat("progress_interval_s must be > 0, got ", c.progress_interval_s));
+  }
+  return absl::OkStatus();
+}
+
+Trainer::Trainer(TrainerConfig config) : config_(std::move(config)) {}
+
+void Trainer::AddModule(const std::string& name, std::shared_ptr<torch::nn::Module> module) {
+  state_.AddModule(name, std::move(module));
+}
+
+void Trainer::AddOptimizer(const std::string& name, torch::optim::Optimizer* optimizer) {
+  state_.AddOptimizer(name, optimizer);
+}
+
+void Trainer::AddGenerator(const std::string& name, at::Generator generator) {
+  state_.AddGenerator(name, std::move(generator));
+}
+
+void Trainer::AddShuffler(const std::string& name, data::EpochShuffler* shuffler) {
+  TORCH_CHECK(shuffler != nullptr, "Trainer: shuffler '", name, "' is null");
+  state_.AddTensorState(
+      "shuffler/" + name, [shuffler] { return shuffler->State(); },
+      [shuffler](const at::Tensor& t) { return shuffler->Restore(t); });
+}
+
+void Trainer::AddTensorState(const std::string& name, TrainingState::Getter get,
+                             TrainingState::Setter set) {
+  state_.AddTensorState(name, std::move(get), std::move(set));
+}
+
+void Trainer::SetSampleFn(std::function<at::Tensor()> sample_fn, io::GridOptions options) {
+  sample_fn_ = std::move(sample_fn);
+  grid_options_ = options;
+}
+
+bool Trainer::IsLogStep(int64_t step) const {
+  const int64_t done = step + 1;
+  return done % config_.log_every == 0 || done == config_.total_steps;
+}
+
+std::string Trainer::checkpoint_dir() const {
+  return (fs::path(config_.run_dir) / "checkpoints").string();
+}
+
+std::string Trainer::metrics_path() const {
+  return (fs::path(config_.run_dir) / "metrics.csv").string();
+}
+
+absl::Status Trainer::PrepareMetrics(int64_t start_step, const std::vector<std::string>& header) {
+  const std::string path = metrics_path();
+  const std::string header_line = absl::StrJoin(header, ",");
+  std::string kept = header_line + "\n";
+  std::error_code ec;
+  if (start_step > 0 && fs::exists(path, ec)) {
+    OTGAN_ASSIGN_OR_RETURN(std::string old, io::ReadFileToString(path));
+    std::vector<std::string> lines = absl::StrSplit(old, '\n', absl::SkipEmpty());
+    if (lines.empty() || lines[0] != header_line) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          path, ": columns '", lines.empty() ? "" : lines[0], "' differ from this run's '",
+          header_line, "'; cannot append on resume"));
+    }
+    for (size_t i = 1; i < lines.size(); ++i) {
+      const std::string& line = lines[i];
+      int64_t step = 0;
+      if (!absl::SimpleAtoi(line.substr(0, line.find(',')), &step)) {
+        return absl::DataLossError(
+            absl::StrCat(path, ": line ", i + 1, " does not start with a step number: '", line, "'"));
+      }
+      // Rows after the checkpoint are replayed by the resumed run.
+      if (step <= start_step) absl::StrAppend(&kept, line, "\n");
+    }
+  }
+  return io::WriteFileAtomically(path, kept);
+}
+
+absl::Status Trainer::AppendMetricsRow(const std::string& row) {
+  std::ofstream out(metrics_path(), std::ios::app);
+  out << row << '\n';
+  out.flush();
+  if (!out) return absl::UnavailableError(absl::StrCat("cannot append to ", metrics_path()));
+  return absl::OkStatus();
+}
+
+absl::Status Trainer::WriteCheckpoint(int64_t step, double elapsed) {
+  const std::string path = CheckpointPath(checkpoint_dir(), step);
+  OTGAN_RETURN_IF_ERROR(SaveCheckpoint(path, state_, CheckpointInfo{step, elapsed}));
+  last_checkpoint_ = std::make_pair(step, path);
+  return PruneCheckpoints(checkpoint_dir(), config_.keep_checkpoints);
+}
+
+absl::Status Trainer::WriteSamples(int64_t step, bool final) {
+  if (!sample_fn_) return absl::OkStatus();
+  OTGAN_ASSIGN_OR_RETURN(at::Tensor images, TorchCall("sample function", [&] {
+                           torch::NoGradGuard no_grad;
+                           return sample_fn_().detach().to(at::kCPU).contiguous();
+                         }));
+  const fs::path dir(config_.run_dir);
+  if (final) {
+    OTGAN_RETURN_IF_ERROR(io::WriteNpy((dir / "samples_final.npy").string(), images));
+    return io::WriteImageGrid((dir / "samples_final.png").string(), images, grid_options_);
+  }
+  const int width = static_cast<int>(std::to_string(config_.total_steps).size());
+  const std::string step_png =
+      (dir / "samples" / absl::StrFormat("step_%0*d.png", width, step)).string();
+  OTGAN_RETURN_IF_ERROR(io::WriteImageGrid(step_png, images, grid_options_));
+  OTGAN_ASSIGN_OR_RETURN(std::string bytes, io::ReadFileToString(step_png));
+  return io::WriteFileAtomically((dir / "samples_latest.png").string(), bytes);
+}
+
+absl::Status Trainer::Run(const StepFn& step_fn, const std::vector<std::string>& loss_names) {
+  OTGAN_RETURN_IF_ERROR(ValidateTrainerConfig(config_));
+  if (loss_names.empty()) return absl::InvalidArgumentError("Trainer::Run: no loss names");
+  std::set<std::string> seen = {"step", "seconds"};
+  for (const auto& name : loss_names) {
+    if (name.empty() || name.find_first_of(",\n\"") != std::string::npos || !seen.insert(name).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "Trainer::Run: loss name '", name,
+          "' is empty, repeated, reserved (step, seconds) or contains a comma/quote/newline"));
+    }
+  }
+  OTGAN_RETURN_IF_ERROR(MakeDirs(checkpoint_dir()));
+  if (sample_fn_) OTGAN_RETURN_IF_ERROR(MakeDirs((fs::path(config_.run_dir) / "samples").string()));
+
+  // Resume or start fresh.
+  OTGAN_ASSIGN_OR_RETURN(last_checkpoint_, LatestCheckpoint(checkpoint_dir()));
+  int64_t start = 0;
+  double base_elapsed = 0;
+  if (config_.resume) {
+    if (!last_checkpoint_) {
+      return absl::NotFoundError(absl::StrCat("--resume: no checkpoint (ckpt_<step>.pt) in ",
+                                              checkpoint_dir(), "; run without --resume to start"));
+    }
+    OTGAN_ASSIGN_OR_RETURN(CheckpointInfo info, LoadCheckpoint(last_checkpoint_->second, state_));
+    if (info.step > config_.total_steps) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "--resume: checkpoint ", last_checkpoint_->second, " is at step ", info.step,
+          ", beyond this run's total of ", config_.total_steps, " steps"));
+    }
+    start = info.step;
+    base_elapsed = info.elapsed_seconds;
+    if (config_.show_progress) {
+      std::cerr << "resumed from " << last_checkpoint_->second << " at step " << start << " of "
+                << config_.total_steps << "\n";
+    }
+  } else if (last_checkpoint_) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        config_.run_dir, " already holds a run (checkpoint ", last_checkpoint_->second,
+        "): pass --resume to continue it, or choose another output folder"));
+  }
+  steps_done_ = start;
+  std::vector<std::string> header = {"step", "seconds"};
+  header.insert(header.end(), loss_names.begin(), loss_names.end());
+  OTGAN_RETURN_IF_ERROR(PrepareMetrics(start, header));
+
+  std::optional<ScopedStopSignals> signals;
+  if (config_.handle_signals) signals.emplace();
+  ProgressReporter progress(config_.total_steps, start, config_.show_progress ? &std::cerr : nullptr,
+                            StderrIsTerminal(), config_.progress_interval_s);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return base_elapsed + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+
+  NamedValues shown;
+  for (int64_t step = start; step < config_.total_steps; ++step) {
+    absl::StatusOr<absl::StatusOr<StepLosses>> result =
+        TorchCall(absl::StrCat("step ", step), [&] { return step_fn(step); });
+    absl::Status st = result.ok() ? result->status() : result.status();
+    if (!st.ok()) {
+      return absl::Status(st.code(), absl::StrCat("step ", step, ": ", st.message()));
+    }
+    const StepLosses& losses = **result;
+    shown.clear();
+    for (const auto& name : loss_names) {
+      auto it = losses.find(name);
+      if (it == losses.end()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("step ", step, ": the step function returned no '", name, "' loss"));
+      }
+      if (!std::isfinite(it->second)) {
+        const std::string last =
+            last_checkpoint_ ? absl::StrCat("the last good checkpoint is ", last_checkpoint_->second,
+                                            " (step ", last_checkpoint_->first,
+                                            "); --resume continues from it")
+                             : std::string("no checkpoint was written before it");
+        return absl::AbortedError(absl::StrCat("NaN guard: loss '", name, "' is ",
+                                               FormatValue(it->second), " at step ", step,
+                                               "; stopped without checkpointing this step; ", last));
+      }
+      shown.emplace_back(name, it->second);
+    }
+    const int64_t done = step + 1;
+    steps_done_ = done;
+    if (IsLogStep(step)) {
+      std::string row = absl::StrCat(done, ",", absl::StrFormat("%.3f", elapsed()));
+      for (const auto& [name, value] : shown) absl::StrAppend(&row, ",", FormatValue(value));
+      OTGAN_RETURN_IF_ERROR(AppendMetricsRow(row));
+    }
+    progress.Update(done, shown);
+    if (config_.sample_every > 0 && done % config_.sample_every == 0) {
+      OTGAN_RETURN_IF_ERROR(WriteSamples(done, /*final=*/false));
+    }
+    const bool last_step = done == config_.total_steps;
+    const bool stop = signals && signals->StopRequested();
+    if (last_step || stop ||
+        (config_.checkpoint_every > 0 && done % config_.checkpoint_every == 0)) {
+      OTGAN_RETURN_IF_ERROR(WriteCheckpoint(done, elapsed()));
+    }
+    if (stop && !last_step) {
+      progress.Finish();
+      return absl::CancelledError(absl::StrCat(
+          "stopped by ", ScopedStopSignals::SignalName(signals->Signal()), " after step ", done,
+          " of ", config_.total_steps, "; checkpoint written to ", last_checkpoint_->second,
+          "; run the same command with --resume to continue"));
+    }
+  }
+  progress.Finish();
+  return WriteSamples(config_.total_steps, /*final=*/true);
+}
+
+}  // namespace otgan::train
