@@ -198,15 +198,12 @@ TEST(TrainerTest, RefusesBadStartsWithClearMessages) {
   EXPECT_EQ(missing.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(missing.message().find("'wdist'"), std::string::npos) << missing;
 
-  ASSERT_TRUE(run(Config("refuse", 2)).ok());
-  TrainerConfig again = Config("refuse", 2);
-  again.run_dir = (fs::path(::testing::TempDir()) / "refuse").string();
-  // Same folder, no --resume: refused rather than overwritten.
-  Trainer trainer(TrainerConfig{again.run_dir, 2, 1, 0, 0, 3, false, false});
-  model.Register(trainer);
-  absl::Status exists =
-      trainer.Run([&](int64_t) -> absl::StatusOr<StepLosses> { return model.Step(); }, {"critic_loss"});
+  const TrainerConfig fresh = Config("refuse", 2);
+  ASSERT_TRUE(run(fresh).ok());
+  // Same folder again without --resume: refused rather than overwritten.
+  absl::Status exists = run(fresh);
   EXPECT_EQ(exists.code(), absl::StatusCode::kFailedPrecondition) << exists;
+  EXPECT_NE(exists.message().find("pass --resume"), std::string::npos) << exists;
 }
 
 }  // namespace
