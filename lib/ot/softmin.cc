@@ -2,6 +2,8 @@
 
 #include <c10/util/Exception.h>
 
+#include "lib/ot/fused_softmin.h"
+
 namespace otgan::ot {
 
 at::Tensor SoftminTensorized(const at::Tensor& cost, const at::Tensor& g,
@@ -14,14 +16,23 @@ at::Tensor SoftminTensorized(const at::Tensor& cost, const at::Tensor& g,
   return -eps * at::logsumexp(z, /*dim=*/{1});
 }
 
+bool FusedSoftminApplies(const at::Tensor& cost, const at::Tensor& g, const at::Tensor& log_b) {
+  for (const at::Tensor* t : {&cost, &g, &log_b}) {
+    if (!t->defined() || !t->device().is_cpu() || t->scalar_type() != at::kFloat) return false;
+  }
+  return true;
+}
+
 at::Tensor Softmin(const at::Tensor& cost, const at::Tensor& g, const at::Tensor& log_b,
                    double eps, SoftminImpl impl) {
   switch (impl) {
     case SoftminImpl::kAuto:
+      return FusedSoftminApplies(cost, g, log_b) ? FusedSoftmin(cost, g, log_b, eps)
+                                                 : SoftminTensorized(cost, g, log_b, eps);
     case SoftminImpl::kTensorized:
       return SoftminTensorized(cost, g, log_b, eps);
     case SoftminImpl::kFused:
-      TORCH_CHECK(false, "Softmin: the fused CPU kernel is not built yet");
+      return FusedSoftmin(cost, g, log_b, eps);
   }
   TORCH_CHECK(false, "Softmin: unknown implementation");
 }
