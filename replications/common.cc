@@ -1,0 +1,136 @@
+#include "replications/common.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "lib/io/flag_values.h"
+#include "lib/io/manifest.h"
+#include "lib/util/runtime.h"
+#include "lib/util/status.h"
+
+ABSL_FLAG(std::string, budget, "smoke",
+          "smoke (well under a minute) | cpu (about an hour on 2 cores) | paper (published schedule)");
+ABSL_FLAG(std::string, out, "",
+          "run folder; relative paths resolve against the workspace root "
+          "(default runs/<target>/<budget>)");
+ABSL_FLAG(uint64_t, seed, 0, "random seed for initialisation, latents and data order");
+ABSL_FLAG(int, threads, 0, "intra-op threads; 0 = all cores");
+ABSL_FLAG(std::string, device, "cpu", "cpu | cuda | cuda:N (needs a CUDA LibTorch)");
+ABSL_FLAG(bool, resume, false, "continue from the newest checkpoint in the run folder");
+ABSL_FLAG(std::string, data_dir, "", "dataset root holding mnist/ and fashion/ (default: <workspace>/data)");
+ABSL_FLAG(int64_t, steps, 0, "generator iterations; 0 = the budget's count");
+ABSL_FLAG(int64_t, eval_samples, 0,
+          "generated samples for the evaluation; 0 = 500 for smoke, else 5000");
+
+namespace otgan::replications {
+namespace fs = std::filesystem;
+
+absl::StatusOr<CommonConfig> CommonConfigFromFlags(const std::string& target) {
+  CommonConfig c;
+  c.target = target;
+  OTGAN_ASSIGN_OR_RETURN(c.budget, train::ParseBudget(absl::GetFlag(FLAGS_budget)));
+  std::string out = absl::GetFlag(FLAGS_out);
+  if (out.empty()) out = absl::StrCat("runs/", target, "/", train::BudgetName(c.budget));
+  c.run_dir = ResolveOutputPath(out);
+  c.seed = absl::GetFlag(FLAGS_seed);
+  OTGAN_ASSIGN_OR_RETURN(c.threads, ConfigureThreads(absl::GetFlag(FLAGS_threads)));
+  OTGAN_ASSIGN_OR_RETURN(c.device, ParseDevice(absl::GetFlag(FLAGS_device)));
+  c.resume = absl::GetFlag(FLAGS_resume);
+  c.data_dir = absl::GetFlag(FLAGS_data_dir);
+  if (c.data_dir.empty()) c.data_dir = DefaultDataDir();
+  c.steps_override = absl::GetFlag(FLAGS_steps);
+  if (c.steps_override < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--steps=", c.steps_override, ": expected 0 (budget default) or a positive count"));
+  }
+  c.eval_samples = absl::GetFlag(FLAGS_eval_samples);
+  if (c.eval_samples < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--eval_samples=", c.eval_samples, ": expected 0 (default) or a positive count"));
+  }
+  if (c.resume && !fs::exists(fs::path(c.run_dir) / "checkpoints")) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--resume: no checkpoints in ", c.run_dir, "/checkpoints; run without --resume first"));
+  }
+  return c;
+}
+
+int64_t StepsFor(const CommonConfig& config, int64_t smoke, int64_t cpu, int64_t paper) {
+  if (config.steps_override > 0) return config.steps_override;
+  switch (config.budget) {
+    case train::Budget::kSmoke: return smoke;
+    case train::Budget::kCpu: return cpu;
+    case train::Budget::kPaper: return paper;
+  }
+  return smoke;
+}
+
+int64_t EvalSamplesFor(const CommonConfig& config) {
+  if (config.eval_samples > 0) return config.eval_samples;
+  return config.budget == train::Budget::kSmoke ? 500 : 5000;
+}
+
+absl::Status StartRun(const CommonConfig& config,
+                      const std::vector<std::pair<std::string, std::string>>& extra) {
+  std::error_code ec;
+  fs::create_directories(config.run_dir, ec);
+  if (ec) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("--out: cannot create run folder ", config.run_dir, ": ", ec.message()));
+  }
+  io::RunManifest m;
+  m.program = config.target;
+  m.flags = io::AllFlagValues({"replications/"});
+  for (const auto& kv : extra) m.flags.push_back(kv);
+  m.seed = config.seed;
+  m.threads = config.threads;
+  m.device = config.device.str();
+  // On resume keep the original manifest and record the resumed one beside it.
+  std::string name = config.resume ? "manifest_resume.json" : "manifest.json";
+  return io::WriteManifest((fs::path(config.run_dir) / name).string(), m);
+}
+
+int Main(int argc, char** argv, const std::string& target, const std::string& usage,
+         const std::function<absl::Status(const CommonConfig&)>& body) {
+  absl::SetProgramUsageMessage(usage);
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  if (positional.size() > 1) {
+    std::fprintf(stderr, "%s: unexpected argument '%s' (all options are --flags; see --help)\n",
+                 target.c_str(), positional[1]);
+    return 2;
+  }
+  absl::StatusOr<CommonConfig> config = CommonConfigFromFlags(target);
+  if (!config.ok()) {
+    std::fprintf(stderr, "%s: %s\n", target.c_str(), std::string(config.status().message()).c_str());
+    return 2;
+  }
+  // LibTorch errors thrown inside the body become a Status here, at the boundary.
+  absl::StatusOr<absl::Status> wrapped = TorchCall(target, [&] { return body(*config); });
+  absl::Status status = wrapped.ok() ? *wrapped : wrapped.status();
+  if (absl::IsCancelled(status)) {
+    std::fprintf(stderr, "%s: %s\n", target.c_str(), std::string(status.message()).c_str());
+    return 130;
+  }
+  if (absl::IsInvalidArgument(status)) {
+    std::fprintf(stderr, "%s: %s\n", target.c_str(), std::string(status.message()).c_str());
+    return 2;
+  }
+  if (!status.ok()) {
+    std::fprintf(stderr, "%s: %s\n", target.c_str(), std::string(status.message()).c_str());
+    return 1;
+  }
+  std::fprintf(stderr,
+               "%s: done. Results in %s: manifest.json, metrics.csv, samples_final.png, "
+               "samples_eval.npy, eval.json\n",
+               target.c_str(), config->run_dir.c_str());
+  return 0;
+}
+
+}  // namespace otgan::replications
