@@ -1,0 +1,251 @@
+#include "lib/ot/cost.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include <c10/util/Exception.h>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace otgan::ot {
+namespace {
+
+// Entries below this count as zero squared distance / zero norm. Representable
+// in float32 and small enough that sqrt(kTiny) = 1e-10 is negligible.
+constexpr double kTiny = 1e-20;
+constexpr int64_t kDefaultChunkElements = int64_t{1} << 22;
+constexpr int64_t kDefaultTileElements = int64_t{1} << 24;
+constexpr int kSsimWindow = 11;
+constexpr double kSsimSigma = 1.5;
+
+void CheckClouds(const at::Tensor& x, const at::Tensor& y) {
+  TORCH_CHECK(x.defined() && y.defined(), "PairwiseCost: undefined input");
+  TORCH_CHECK((x.dim() == 2 || x.dim() == 3) && x.dim() == y.dim(),
+              "PairwiseCost: expected x [n,d], y [m,d] or x [B,n,d], y [B,m,d], got ",
+              x.sizes(), " and ", y.sizes());
+  TORCH_CHECK(x.size(-1) == y.size(-1), "PairwiseCost: dimensions differ: ", x.sizes(),
+              " vs ", y.sizes());
+  TORCH_CHECK(x.dim() == 2 || x.size(0) == y.size(0), "PairwiseCost: batch sizes differ");
+  TORCH_CHECK(x.is_floating_point() && x.scalar_type() == y.scalar_type(),
+              "PairwiseCost: x and y must share one floating dtype");
+}
+
+int64_t ChunkRows(int64_t chunk_rows, int64_t batch, int64_t n, int64_t m) {
+  if (chunk_rows > 0) return std::min(chunk_rows, std::max<int64_t>(n, 1));
+  int64_t rows = kDefaultChunkElements / std::max<int64_t>(batch * m, 1);
+  return std::clamp<int64_t>(rows, 1, std::max<int64_t>(n, 1));
+}
+
+// Applies `block(x_rows)` -> [..., rows, m] over row chunks of x and
+// concatenates along the row dimension.
+template <typename Fn>
+at::Tensor OverRowChunks(const at::Tensor& x, int64_t rows, Fn&& block) {
+  const int64_t n = x.size(-2);
+  if (rows >= n) return block(x);
+  std::vector<at::Tensor> parts;
+  for (int64_t i0 = 0; i0 < n; i0 += rows) {
+    parts.push_back(block(x.narrow(-2, i0, std::min(rows, n - i0))));
+  }
+  return at::cat(parts, -2);
+}
+
+at::Tensor SquaredDistances(const at::Tensor& x, const at::Tensor& y, int64_t chunk_rows) {
+  const int64_t batch = x.dim() == 3 ? x.size(0) : 1;
+  const int64_t rows = ChunkRows(chunk_rows, batch, x.size(-2), y.size(-2));
+  at::Tensor x2 = (x * x).sum(-1, /*keepdim=*/true);  // [..., n, 1]
+  at::Tensor y2 = (y * y).sum(-1).unsqueeze(-2);      // [..., 1, m]
+  at::Tensor yt = y.transpose(-1, -2);                // [..., d, m]
+  const double noise = 8 * (x.scalar_type() == at::kDouble ? 2.220446049250313e-16 : 1.1920929e-7);
+  int64_t offset = 0;
+  return OverRowChunks(x, rows, [&](const at::Tensor& xc) {
+    at::Tensor x2c = x2.narrow(-2, offset, xc.size(-2));
+    offset += xc.size(-2);
+    at::Tensor base = x2c + y2;
+    at::Tensor d2 = x.dim() == 2 ? at::addmm(base, xc, yt, /*beta=*/1, /*alpha=*/-2)
+                                 : at::baddbmm(base, xc, yt, /*beta=*/1, /*alpha=*/-2);
+    // The expansion loses ~eps_mach (|x|^2 + |y|^2) to cancellation: entries
+    // below that are rounding noise (coincident points) and become exactly 0,
+    // so sqrt(d2) has no spurious 1e-8-sized distances and kinks.
+    return d2 * (d2 > base * noise);
+  });
+}
+
+// sqrt with a zero (not infinite) gradient where d2 <= kTiny: the "double
+// where" keeps NaN out of the backward pass.
+at::Tensor SafeSqrt(const at::Tensor& d2) {
+  at::Tensor positive = d2 > kTiny;
+  at::Tensor safe = at::where(positive, d2, at::ones_like(d2));
+  return at::where(positive, safe.sqrt(), at::zeros_like(d2));
+}
+
+at::Tensor UnitRows(const at::Tensor& v) {
+  return v * (v * v).sum(-1, /*keepdim=*/true).clamp_min(kTiny).rsqrt();
+}
+
+at::Tensor GaussianWindow(const at::TensorOptions& options) {
+  std::vector<double> g(kSsimWindow);
+  double total = 0;
+  for (int k = 0; k < kSsimWindow; ++k) {
+    const double t = k - (kSsimWindow - 1) / 2.0;
+    g[k] = std::exp(-t * t / (2 * kSsimSigma * kSsimSigma));
+    total += g[k];
+  }
+  at::Tensor g1 = at::tensor(g, at::TensorOptions().dtype(at::kDouble)) / total;
+  return at::outer(g1, g1).to(options);  // [11, 11], sums to 1
+}
+
+void CheckImages(const char* what, const at::Tensor& x, const at::Tensor& y, double data_range) {
+  TORCH_CHECK(x.defined() && y.defined(), what, ": undefined input");
+  TORCH_CHECK(x.dim() == 4 && y.dim() == 4, what, ": expected images [N,C,H,W], got ",
+              x.sizes(), " and ", y.sizes());
+  TORCH_CHECK(x.sizes().slice(1) == y.sizes().slice(1), what, ": image shapes differ: ",
+              x.sizes(), " vs ", y.sizes());
+  TORCH_CHECK(x.size(2) >= kSsimWindow && x.size(3) >= kSsimWindow, what,
+              ": images must be at least 11 x 11, got ", x.sizes());
+  TORCH_CHECK(x.is_floating_point() && x.scalar_type() == y.scalar_type(), what,
+              ": x and y must share one floating dtype");
+  TORCH_CHECK(data_range > 0, what, ": data_range must be positive, got ", data_range);
+}
+
+// Local Gaussian means and variances of every image, flattened to [N, C*L]
+// where L = (H-10)(W-10) is the number of valid window positions.
+void LocalMoments(const at::Tensor& x, const at::Tensor& window, at::Tensor* mu,
+                  at::Tensor* var) {
+  const int64_t n = x.size(0);
+  at::Tensor flat = x.reshape({n * x.size(1), 1, x.size(2), x.size(3)});
+  at::Tensor w = window.view({1, 1, kSsimWindow, kSsimWindow});
+  at::Tensor m = at::conv2d(flat, w);
+  at::Tensor e2 = at::conv2d(flat * flat, w);
+  *mu = m.reshape({n, -1});
+  *var = (e2 - m * m).reshape({n, -1});
+}
+
+// Window patches scaled by sqrt(window): [C*L, N, 121], so that a batched
+// product of two of them gives the Gaussian-weighted local E[x y].
+at::Tensor WeightedPatches(const at::Tensor& x, const at::Tensor& sqrt_window) {
+  at::Tensor p = x.unfold(2, kSsimWindow, 1).unfold(3, kSsimWindow, 1);  // [N,C,h,w,11,11]
+  p = p.reshape({x.size(0), -1, kSsimWindow * kSsimWindow}) * sqrt_window.reshape({-1});
+  return p.permute({1, 0, 2}).contiguous();
+}
+
+}  // namespace
+
+absl::StatusOr<CostKind> ParseCostKind(const std::string& name) {
+  if (name == "sqeuclidean") return CostKind::kSqEuclidean;
+  if (name == "euclidean") return CostKind::kEuclidean;
+  if (name == "cosine") return CostKind::kCosine;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "cost \"", name, "\": expected one of sqeuclidean, euclidean, cosine"));
+}
+
+std::string CostKindName(CostKind kind) {
+  switch (kind) {
+    case CostKind::kSqEuclidean:
+      return "sqeuclidean";
+    case CostKind::kEuclidean:
+      return "euclidean";
+    case CostKind::kCosine:
+      return "cosine";
+  }
+  return "unknown";
+}
+
+at::Tensor PairwiseCost(const at::Tensor& x, const at::Tensor& y, CostKind kind,
+                        int64_t chunk_rows) {
+  CheckClouds(x, y);
+  switch (kind) {
+    case CostKind::kSqEuclidean:
+      return SquaredDistances(x, y, chunk_rows);
+    case CostKind::kEuclidean:
+      return SafeSqrt(SquaredDistances(x, y, chunk_rows));
+    case CostKind::kCosine: {
+      const int64_t batch = x.dim() == 3 ? x.size(0) : 1;
+      const int64_t rows = ChunkRows(chunk_rows, batch, x.size(-2), y.size(-2));
+      at::Tensor ynt = UnitRows(y).transpose(-1, -2);
+      return OverRowChunks(UnitRows(x), rows,
+                           [&](const at::Tensor& xc) { return 1 - at::matmul(xc, ynt); });
+    }
+  }
+  TORCH_CHECK(false, "PairwiseCost: unknown cost kind");
+}
+
+at::Tensor SsimCost(const at::Tensor& x, const at::Tensor& y, double data_range,
+                    int64_t tile_elements) {
+  CheckImages("SsimCost", x, y, data_range);
+  const double c1 = std::pow(0.01 * data_range, 2);
+  const double c2 = std::pow(0.03 * data_range, 2);
+  at::Tensor window = GaussianWindow(x.options().requires_grad(false));
+  at::Tensor sqrt_window = window.sqrt();
+  at::Tensor mu_x, var_x, mu_y, var_y;
+  LocalMoments(x, window, &mu_x, &var_x);
+  LocalMoments(y, window, &mu_y, &var_y);
+  // [C*L, N, 1] and [C*L, 1, M] for broadcasting against [C*L, ti, tj].
+  mu_x = mu_x.t().unsqueeze(2);
+  var_x = var_x.t().unsqueeze(2);
+  mu_y = mu_y.t().unsqueeze(1);
+  var_y = var_y.t().unsqueeze(1);
+
+  const int64_t n = x.size(0), m = y.size(0), positions = mu_x.size(0);
+  const int64_t budget = tile_elements > 0 ? tile_elements : kDefaultTileElements;
+  const int64_t per_pair = std::max<int64_t>(positions, 1);
+  const int64_t tj = std::clamp<int64_t>(budget / per_pair, 1, std::min<int64_t>(m, 512));
+  const int64_t ti = std::clamp<int64_t>(budget / (per_pair * tj), 1, std::max<int64_t>(n, 1));
+
+  const int64_t row_tiles = (n + ti - 1) / ti;
+  std::vector<std::vector<at::Tensor>> blocks(row_tiles);
+  for (int64_t j0 = 0; j0 < m; j0 += tj) {
+    const int64_t nj = std::min(tj, m - j0);
+    at::Tensor py = WeightedPatches(y.narrow(0, j0, nj), sqrt_window).transpose(1, 2);
+    at::Tensor my = mu_y.narrow(2, j0, nj), vy = var_y.narrow(2, j0, nj);
+    for (int64_t i0 = 0, r = 0; i0 < n; i0 += ti, ++r) {
+      const int64_t ni = std::min(ti, n - i0);
+      at::Tensor px = WeightedPatches(x.narrow(0, i0, ni), sqrt_window);
+      at::Tensor mx = mu_x.narrow(1, i0, ni), vx = var_x.narrow(1, i0, ni);
+      at::Tensor mxy = mx * my;                    // [C*L, ni, nj]
+      at::Tensor cov = at::bmm(px, py) - mxy;      // Gaussian-weighted covariance
+      at::Tensor num = (2 * mxy + c1) * (2 * cov + c2);
+      at::Tensor den = (mx * mx + my * my + c1) * (vx + vy + c2);
+      blocks[r].push_back(1 - (num / den).mean(0));
+    }
+  }
+  std::vector<at::Tensor> rows;
+  rows.reserve(blocks.size());
+  for (auto& row : blocks) rows.push_back(row.size() == 1 ? row[0] : at::cat(row, 1));
+  if (rows.empty()) return at::zeros({n, m}, x.options());
+  return rows.size() == 1 ? rows[0] : at::cat(rows, 0);
+}
+
+at::Tensor SsimPaired(const at::Tensor& x, const at::Tensor& y, double data_range) {
+  CheckImages("SsimPaired", x, y, data_range);
+  TORCH_CHECK(x.size(0) == y.size(0), "SsimPaired: batch sizes differ: ", x.size(0), " vs ",
+              y.size(0));
+  const double c1 = std::pow(0.01 * data_range, 2);
+  const double c2 = std::pow(0.03 * data_range, 2);
+  const int64_t n = x.size(0);
+  at::Tensor w = GaussianWindow(x.options().requires_grad(false))
+                     .view({1, 1, kSsimWindow, kSsimWindow});
+  auto filter = [&](const at::Tensor& t) {
+    return at::conv2d(t.reshape({-1, 1, t.size(2), t.size(3)}), w).reshape({n, -1});
+  };
+  at::Tensor mx = filter(x), my = filter(y);
+  at::Tensor vx = filter(x * x) - mx * mx;
+  at::Tensor vy = filter(y * y) - my * my;
+  at::Tensor cov = filter(x * y) - mx * my;
+  at::Tensor num = (2 * mx * my + c1) * (2 * cov + c2);
+  at::Tensor den = (mx * mx + my * my + c1) * (vx + vy + c2);
+  return 1 - (num / den).mean(1);
+}
+
+at::Tensor PsnrCost(const at::Tensor& x, const at::Tensor& y, double data_range) {
+  TORCH_CHECK(x.defined() && y.defined() && x.dim() >= 2 && y.dim() >= 2,
+              "PsnrCost: expected x [n, ...] and y [m, ...]");
+  TORCH_CHECK(data_range > 0, "PsnrCost: data_range must be positive, got ", data_range);
+  at::Tensor xf = x.reshape({x.size(0), -1}), yf = y.reshape({y.size(0), -1});
+  const double range2 = data_range * data_range;
+  at::Tensor mse = PairwiseCost(xf, yf, CostKind::kSqEuclidean) / static_cast<double>(xf.size(1));
+  return 10.0 * at::log10(mse.clamp_min(range2 * 1e-10) / range2);
+}
+
+}  // namespace otgan::ot

@@ -1,0 +1,64 @@
+// Ground costs for optimal transport: pairwise cost matrices between point
+// clouds (squared Euclidean, Euclidean, cosine) and between images (1 - SSIM,
+// negative PSNR), plus the pairwise-aligned SSIM cost used as a generator loss.
+//
+// Every function is differentiable with LibTorch autograd and works in row
+// chunks, so the temporaries stay bounded even when only the [n, m] result fits
+// in memory (e.g. 5000 x 5000 images of 32 x 32).
+//
+//   OTGAN_ASSIGN_OR_RETURN(auto kind, otgan::ot::ParseCostKind("sqeuclidean"));
+//   at::Tensor c = otgan::ot::PairwiseCost(x, y, kind);        // x [n,d], y [m,d] -> [n,m]
+//   at::Tensor s = otgan::ot::SsimCost(imgs_a, imgs_b, 2.0);    // [n,C,H,W],[m,C,H,W] -> [n,m]
+#ifndef OTGAN_LIB_OT_COST_H_
+#define OTGAN_LIB_OT_COST_H_
+
+#include <cstdint>
+#include <string>
+
+#include <ATen/ATen.h>
+
+#include "absl/status/statusor.h"
+
+namespace otgan::ot {
+
+enum class CostKind {
+  kSqEuclidean,  // |x - y|^2
+  kEuclidean,    // |x - y| (gradient 0, not NaN, at coincident points)
+  kCosine,       // 1 - <x, y> / (|x| |y|) (a zero vector has cost 1 to everything)
+};
+
+// "sqeuclidean" | "euclidean" | "cosine"; anything else is InvalidArgument.
+absl::StatusOr<CostKind> ParseCostKind(const std::string& name);
+// The inverse of ParseCostKind.
+std::string CostKindName(CostKind kind);
+
+// Cost matrix between x [n, d] and y [m, d] -> [n, m], or batched x [B, n, d],
+// y [B, m, d] -> [B, n, m]. Squared distances use |x|^2 + |y|^2 - 2 x y^T (one
+// matrix product per chunk) clamped at 0. `chunk_rows` > 0 forces the number of
+// rows of x per chunk (for tests); 0 picks it so a chunk holds about 4M entries.
+// Throws c10::Error on shape mismatch (library callers pass valid tensors).
+at::Tensor PairwiseCost(const at::Tensor& x, const at::Tensor& y, CostKind kind,
+                        int64_t chunk_rows = 0);
+
+// 1 - SSIM between every image of x [n, C, H, W] and every image of y [m, C, H, W]
+// -> [n, m]. SSIM uses an 11 x 11 Gaussian window (sigma 1.5) without padding
+// (the "valid" map, as in tf.image.ssim), C1 = (0.01 L)^2, C2 = (0.03 L)^2 with
+// L = `data_range` (2 for images in [-1, 1]), averaged over channels and map
+// positions. H and W must be at least 11. Computed in tiles of (rows, columns)
+// with batched matrix products; `tile_elements` bounds a tile's temporaries
+// (0 = about 16M entries).
+at::Tensor SsimCost(const at::Tensor& x, const at::Tensor& y, double data_range,
+                    int64_t tile_elements = 0);
+
+// 1 - SSIM(x_i, y_i) for aligned batches x, y [n, C, H, W] -> [n] (generator loss).
+at::Tensor SsimPaired(const at::Tensor& x, const at::Tensor& y, double data_range);
+
+// Negative PSNR in dB as a cost (lower = more similar): 10 log10(MSE_ij / L^2)
+// with MSE over all C*H*W entries, for x [n, C, H, W] (or [n, d]) and y
+// [m, ...] -> [n, m]. MSE is floored at L^2 * 1e-10, so identical images cost
+// -100 (PSNR capped at 100 dB) instead of -inf.
+at::Tensor PsnrCost(const at::Tensor& x, const at::Tensor& y, double data_range);
+
+}  // namespace otgan::ot
+
+#endif  // OTGAN_LIB_OT_COST_H_

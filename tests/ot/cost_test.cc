@@ -1,0 +1,226 @@
+#include "lib/ot/cost.h"
+
+#include <cmath>
+#include <vector>
+
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/autograd.h>
+#include <torch/csrc/autograd/generated/variable_factories.h>
+
+#include "gtest/gtest.h"
+
+namespace otgan::ot {
+namespace {
+
+at::TensorOptions Double() { return at::TensorOptions().dtype(at::kDouble); }
+
+double BruteCost(const at::Tensor& x, const at::Tensor& y, int64_t i, int64_t j, CostKind kind) {
+  auto xa = x.accessor<double, 2>();
+  auto ya = y.accessor<double, 2>();
+  double d2 = 0, xy = 0, xx = 0, yy = 0;
+  for (int64_t k = 0; k < x.size(1); ++k) {
+    d2 += (xa[i][k] - ya[j][k]) * (xa[i][k] - ya[j][k]);
+    xy += xa[i][k] * ya[j][k];
+    xx += xa[i][k] * xa[i][k];
+    yy += ya[j][k] * ya[j][k];
+  }
+  switch (kind) {
+    case CostKind::kSqEuclidean:
+      return d2;
+    case CostKind::kEuclidean:
+      return std::sqrt(d2);
+    case CostKind::kCosine:
+      return 1 - xy / std::sqrt(xx * yy);
+  }
+  return NAN;
+}
+
+TEST(CostTest, ParseCostKindRoundTripsAndRejectsUnknown) {
+  for (const char* name : {"sqeuclidean", "euclidean", "cosine"}) {
+    auto kind = ParseCostKind(name);
+    ASSERT_TRUE(kind.ok()) << name;
+    EXPECT_EQ(CostKindName(*kind), name);
+  }
+  auto bad = ParseCostKind("manhattan");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("manhattan"), std::string::npos);
+}
+
+TEST(CostTest, PairwiseCostMatchesBruteForceLoopsInAndAcrossChunks) {
+  at::manual_seed(1);
+  at::Tensor x = at::randn({37, 5}, Double());
+  at::Tensor y = at::randn({23, 5}, Double());
+  for (CostKind kind : {CostKind::kSqEuclidean, CostKind::kEuclidean, CostKind::kCosine}) {
+    for (int64_t chunk : {0, 1, 8}) {  // one chunk, single rows, ragged last chunk
+      at::Tensor c = PairwiseCost(x, y, kind, chunk);
+      ASSERT_EQ(c.sizes(), (std::vector<int64_t>{37, 23}));
+      for (int64_t i = 0; i < 37; ++i) {
+        for (int64_t j = 0; j < 23; ++j) {
+          ASSERT_NEAR(c[i][j].item<double>(), BruteCost(x, y, i, j, kind), 1e-10)
+              << CostKindName(kind) << " chunk " << chunk << " at " << i << "," << j;
+        }
+      }
+    }
+  }
+}
+
+TEST(CostTest, BatchedCostEqualsPerBatchCost) {
+  at::manual_seed(2);
+  at::Tensor x = at::randn({3, 6, 4}, Double());
+  at::Tensor y = at::randn({3, 5, 4}, Double());
+  for (CostKind kind : {CostKind::kSqEuclidean, CostKind::kEuclidean, CostKind::kCosine}) {
+    at::Tensor c = PairwiseCost(x, y, kind, /*chunk_rows=*/4);
+    ASSERT_EQ(c.sizes(), (std::vector<int64_t>{3, 6, 5}));
+    for (int64_t b = 0; b < 3; ++b) {
+      EXPECT_TRUE(at::allclose(c[b], PairwiseCost(x[b], y[b], kind), 1e-10, 1e-12));
+    }
+  }
+}
+
+TEST(CostTest, SquaredDistanceOfIdenticalPointsIsZeroNotNegative) {
+  at::manual_seed(3);
+  at::Tensor x = at::rand({50, 784}) * 10;  // float32, large norms: cancellation
+  at::Tensor c = PairwiseCost(x, x, CostKind::kSqEuclidean);
+  EXPECT_GE(c.min().item<float>(), 0.0f);
+  EXPECT_LT(c.diagonal().max().item<float>(), 0.1f);  // vs off-diagonal ~ 6500
+}
+
+TEST(CostTest, GradientsAtCoincidentPointsAndZeroVectorsAreFinite) {
+  at::Tensor x = torch::tensor({{1.0, 2.0}, {0.0, 0.0}}, Double()).requires_grad_();
+  at::Tensor y = torch::tensor({{1.0, 2.0}, {0.0, 0.0}, {3.0, -1.0}}, Double());
+  for (CostKind kind : {CostKind::kSqEuclidean, CostKind::kEuclidean, CostKind::kCosine}) {
+    at::Tensor c = PairwiseCost(x, y, kind);
+    EXPECT_TRUE(at::isfinite(c).all().item<bool>()) << CostKindName(kind);
+    at::Tensor g = torch::autograd::grad({c.sum()}, {x})[0];
+    EXPECT_TRUE(at::isfinite(g).all().item<bool>()) << CostKindName(kind) << g;
+  }
+  // Euclidean distance at coincident points: 0 exactly, gradient 0 (a subgradient).
+  at::Tensor c = PairwiseCost(x, y, CostKind::kEuclidean);
+  EXPECT_EQ(c[0][0].item<double>(), 0.0);
+  EXPECT_EQ(c[1][1].item<double>(), 0.0);
+  EXPECT_NEAR(PairwiseCost(x, y, CostKind::kCosine)[1][2].item<double>(), 1.0, 1e-12);
+}
+
+// Central finite differences of sum(W * cost(x, y)) with respect to x.
+TEST(CostTest, GradientsMatchFiniteDifferences) {
+  at::manual_seed(4);
+  at::Tensor x0 = at::randn({4, 3}, Double());
+  at::Tensor y = at::randn({5, 3}, Double());
+  at::Tensor w = at::rand({4, 5}, Double());
+  for (CostKind kind : {CostKind::kSqEuclidean, CostKind::kEuclidean, CostKind::kCosine}) {
+    at::Tensor x = x0.clone().requires_grad_();
+    at::Tensor g = torch::autograd::grad({(PairwiseCost(x, y, kind, 2) * w).sum()}, {x})[0];
+    const double h = 1e-6;
+    for (int64_t i = 0; i < 4; ++i) {
+      for (int64_t k = 0; k < 3; ++k) {
+        at::Tensor xp = x0.clone(), xm = x0.clone();
+        xp[i][k] += h;
+        xm[i][k] -= h;
+        double fd = ((PairwiseCost(xp, y, kind) * w).sum().item<double>() -
+                     (PairwiseCost(xm, y, kind) * w).sum().item<double>()) /
+                    (2 * h);
+        EXPECT_NEAR(g[i][k].item<double>(), fd, 1e-6) << CostKindName(kind);
+      }
+    }
+  }
+}
+
+// Direct SSIM of two single images: Gaussian 11x11 window (sigma 1.5), valid positions.
+double BruteSsim(const at::Tensor& a, const at::Tensor& b, double range) {
+  const int64_t C = a.size(0), H = a.size(1), W = a.size(2);
+  double g[11], total = 0;
+  for (int k = 0; k < 11; ++k) total += g[k] = std::exp(-(k - 5.0) * (k - 5.0) / 4.5);
+  auto pa = a.accessor<double, 3>();
+  auto pb = b.accessor<double, 3>();
+  const double c1 = 1e-4 * range * range, c2 = 9e-4 * range * range;
+  double sum = 0;
+  int64_t count = 0;
+  for (int64_t c = 0; c < C; ++c) {
+    for (int64_t r = 0; r + 11 <= H; ++r) {
+      for (int64_t s = 0; s + 11 <= W; ++s) {
+        double ma = 0, mb = 0, aa = 0, bb = 0, ab = 0;
+        for (int u = 0; u < 11; ++u) {
+          for (int v = 0; v < 11; ++v) {
+            const double w = g[u] * g[v] / (total * total);
+            const double va = pa[c][r + u][s + v], vb = pb[c][r + u][s + v];
+            ma += w * va;
+            mb += w * vb;
+            aa += w * va * va;
+            bb += w * vb * vb;
+            ab += w * va * vb;
+          }
+        }
+        const double sa = aa - ma * ma, sb = bb - mb * mb, sab = ab - ma * mb;
+        sum += (2 * ma * mb + c1) * (2 * sab + c2) / ((ma * ma + mb * mb + c1) * (sa + sb + c2));
+        ++count;
+      }
+    }
+  }
+  return sum / count;
+}
+
+TEST(CostTest, SsimCostMatchesDirectSsimInEveryTiling) {
+  at::manual_seed(5);
+  at::Tensor x = at::rand({5, 2, 14, 13}, Double()) * 2 - 1;
+  at::Tensor y = at::rand({4, 2, 14, 13}, Double()) * 2 - 1;
+  y[1] = x[2] * 0.9;  // one similar pair (a contrast change)
+  for (int64_t tile : {0, 1, 40, 100}) {
+    at::Tensor c = SsimCost(x, y, 2.0, tile);
+    ASSERT_EQ(c.sizes(), (std::vector<int64_t>{5, 4}));
+    for (int64_t i = 0; i < 5; ++i) {
+      for (int64_t j = 0; j < 4; ++j) {
+        ASSERT_NEAR(c[i][j].item<double>(), 1 - BruteSsim(x[i], y[j], 2.0), 1e-10)
+            << "tile " << tile << " at " << i << "," << j;
+      }
+    }
+  }
+  EXPECT_LT(SsimCost(x, y, 2.0)[2][1].item<double>(), 0.05);
+}
+
+TEST(CostTest, SsimPairedIsTheDiagonalAndZeroOnIdenticalImages) {
+  at::manual_seed(6);
+  at::Tensor x = at::rand({4, 1, 16, 16}, Double());
+  at::Tensor y = at::rand({4, 1, 16, 16}, Double());
+  at::Tensor paired = SsimPaired(x, y, 1.0);
+  ASSERT_EQ(paired.sizes(), (std::vector<int64_t>{4}));
+  EXPECT_TRUE(at::allclose(paired, SsimCost(x, y, 1.0).diagonal(), 1e-10, 1e-12));
+  EXPECT_LT(SsimPaired(x, x, 1.0).abs().max().item<double>(), 1e-12);
+  EXPECT_LT(SsimCost(x, x, 1.0).diagonal().abs().max().item<double>(), 1e-12);
+}
+
+TEST(CostTest, SsimCostGradientMatchesFiniteDifferences) {
+  at::manual_seed(7);
+  at::Tensor x0 = at::rand({2, 1, 12, 12}, Double());
+  at::Tensor y = at::rand({3, 1, 12, 12}, Double());
+  at::Tensor x = x0.clone().requires_grad_();
+  at::Tensor g = torch::autograd::grad({SsimCost(x, y, 1.0, 7).sum()}, {x})[0];
+  const double h = 1e-6;
+  for (int64_t p : {0, 13, 77, 143}) {
+    at::Tensor xp = x0.clone(), xm = x0.clone();
+    xp.view({-1})[p] += h;
+    xm.view({-1})[p] -= h;
+    double fd = (SsimCost(xp, y, 1.0).sum().item<double>() - SsimCost(xm, y, 1.0).sum().item<double>()) /
+                (2 * h);
+    EXPECT_NEAR(g.view({-1})[p].item<double>(), fd, 1e-6);
+  }
+  at::Tensor xs = x0.clone().requires_grad_();
+  at::Tensor gs = torch::autograd::grad({SsimPaired(xs, y.narrow(0, 0, 2), 1.0).sum()}, {xs})[0];
+  EXPECT_TRUE(at::isfinite(gs).all().item<bool>());
+}
+
+TEST(CostTest, PsnrCostIsNegativePsnrCappedForIdenticalImages) {
+  at::manual_seed(8);
+  at::Tensor x = at::rand({3, 1, 4, 4}, Double());
+  at::Tensor y = at::rand({2, 1, 4, 4}, Double());
+  at::Tensor c = PsnrCost(x, y, 2.0);
+  for (int64_t i = 0; i < 3; ++i) {
+    for (int64_t j = 0; j < 2; ++j) {
+      double mse = (x[i] - y[j]).pow(2).mean().item<double>();
+      EXPECT_NEAR(c[i][j].item<double>(), -10 * std::log10(4.0 / mse), 1e-9);
+    }
+  }
+  EXPECT_NEAR(PsnrCost(x, x, 2.0).diagonal().max().item<double>(), -100.0, 1e-6);
+}
+
+}  // namespace
+}  // namespace otgan::ot
