@@ -107,8 +107,8 @@ TEST(ToyTest, SwissRollRadiusRange) {
   // wrapped difference atan2(z, x) - r has a median magnitude of about
   // 0.67 * 0.25 = 0.17 from the radial noise; a wrong parametrisation gives ~pi/2.
   at::Tensor angle = at::atan2(x.select(1, 1), x.select(1, 0));
-  at::Tensor d = at::remainder(angle - r + M_PI, 2 * M_PI) - M_PI;
-  EXPECT_LT(d.abs().median().item<float>(), 0.3);
+  at::Tensor diff = at::remainder(angle - r + M_PI, 2 * M_PI) - M_PI;
+  EXPECT_LT(diff.abs().median().item<float>(), 0.3);
 }
 
 TEST(ToyTest, SamplingIsSeededByTheGivenGeneratorOnly) {
