@@ -80,9 +80,13 @@ inline float FmaS(float a, float b, float c) { return std::fma(a, b, c); }
 inline VF Max(VF a, VF b) { return _mm512_max_ps(a, b); }
 inline float ReduceMax(VF v) { return _mm512_reduce_max_ps(v); }
 inline float ReduceSum(VF v) { return _mm512_reduce_add_ps(v); }
+// kNonPositive: the caller guarantees x <= 0 (or -inf, NaN), as inside the
+// log-sum-exp; the upper clamp is then skipped.
+template <bool kNonPositive = false>
 inline VF Exp(VF x) {
   // max/min return their second operand when one is NaN: NaN propagates.
-  x = _mm512_min_ps(Set1(kExpHi), _mm512_max_ps(Set1(kExpLo), x));
+  x = _mm512_max_ps(Set1(kExpLo), x);
+  if (!kNonPositive) x = _mm512_min_ps(Set1(kExpHi), x);
   const VF k = _mm512_roundscale_ps(Mul(x, Set1(kLog2e)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   VF r = _mm512_fnmadd_ps(k, Set1(kLn2Hi), x);
   r = _mm512_fnmadd_ps(k, Set1(kLn2Lo), r);
@@ -91,7 +95,7 @@ inline VF Exp(VF x) {
   p = Fma(p, r, Set1(kP3));
   p = Fma(p, r, Set1(kP4));
   p = Fma(p, r, Set1(kP5));
-  const VF e = Fma(p, Mul(r, r), Add(r, Set1(1.0f)));
+  const VF e = Fma(Fma(p, r, Set1(1.0f)), r, Set1(1.0f));  // p r^2 + r + 1
   // e * 2^k with correct overflow and subnormals (maskz: avoids GCC 12 warning).
   return _mm512_maskz_scalef_ps(static_cast<__mmask16>(0xFFFF), e, k);
 }
@@ -127,8 +131,10 @@ inline float ReduceSum(VF v) {
   s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
   return _mm_cvtss_f32(s);
 }
+template <bool kNonPositive = false>
 inline VF Exp(VF x) {
-  x = _mm256_min_ps(Set1(kExpHi), _mm256_max_ps(Set1(kExpLo), x));
+  x = _mm256_max_ps(Set1(kExpLo), x);
+  if (!kNonPositive) x = _mm256_min_ps(Set1(kExpHi), x);
   const VF k = _mm256_round_ps(Mul(x, Set1(kLog2e)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   VF r = _mm256_fnmadd_ps(k, Set1(kLn2Hi), x);
   r = _mm256_fnmadd_ps(k, Set1(kLn2Lo), r);
@@ -137,7 +143,7 @@ inline VF Exp(VF x) {
   p = Fma(p, r, Set1(kP3));
   p = Fma(p, r, Set1(kP4));
   p = Fma(p, r, Set1(kP5));
-  const VF e = Fma(p, Mul(r, r), Add(r, Set1(1.0f)));
+  const VF e = Fma(Fma(p, r, Set1(1.0f)), r, Set1(1.0f));  // p r^2 + r + 1
   // 2^k as 2^k1 * 2^k2 (k1 = k >> 1): both factors stay normal for k in [-151, 129].
   const __m256i ki = _mm256_cvtps_epi32(k);
   const __m256i k1 = _mm256_srai_epi32(ki, 1);
@@ -166,6 +172,7 @@ inline float FmaS(float a, float b, float c) { return a * b + c; }
 inline VF Max(VF a, VF b) { return a > b ? a : b; }
 inline float ReduceMax(VF v) { return v; }
 inline float ReduceSum(VF v) { return v; }
+template <bool kNonPositive = false>
 inline VF Exp(VF x) { return FastExpScalar(x); }
 #include "lib/ot/fused_softmin_simd.inc"
 }  // namespace scalar
