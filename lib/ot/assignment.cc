@@ -22,12 +22,13 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // assigned. x: row -> column, y: column -> row (-1 = free).
 class JonkerVolgenant {
  public:
-  JonkerVolgenant(const double* cost, int n)
-      : c_(cost), n_(n), x_(n, -1), y_(n, -1), v_(n, 0.0), free_rows_(n) {}
+  JonkerVolgenant(const double* cost, int n, int arr_passes)
+      : c_(cost), n_(n), arr_passes_(arr_passes), x_(n, -1), y_(n, -1), v_(n, 0.0),
+        free_rows_(n) {}
 
   void Solve() {
     int num_free = ColumnReduction();
-    for (int pass = 0; pass < 2 && num_free > 0; ++pass) {
+    for (int pass = 0; pass < arr_passes_ && num_free > 0; ++pass) {
       num_free = AugmentingRowReduction(num_free);
     }
     augmentations_ = num_free;
@@ -229,7 +230,8 @@ class JonkerVolgenant {
       }
       if (final_j == -1) final_j = Scan(lo, hi, d, cols, pred);
     }
-    const double mind = d[cols[lo]];
+    // d[final_j] is the length of the shortest augmenting path.
+    const double mind = d[final_j];
     for (int k = 0; k < n_ready; ++k) {
       const int j = cols[k];
       v_[j] += d[j] - mind;
@@ -239,6 +241,7 @@ class JonkerVolgenant {
 
   const double* c_;
   int n_;
+  int arr_passes_;
   std::vector<int> x_;
   std::vector<int> y_;
   std::vector<double> v_;
@@ -273,6 +276,11 @@ absl::StatusOr<AssignmentResult> SolveAssignmentDense(const double* cost, int64_
   if (n < 0 || n > std::numeric_limits<int>::max() / 2) {
     return absl::InvalidArgumentError(absl::StrCat("SolveAssignment: bad size n = ", n));
   }
+  if (options.augmenting_row_reduction_passes < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("SolveAssignment: options.augmenting_row_reduction_passes must be >= 0, got ",
+                     options.augmenting_row_reduction_passes));
+  }
   const int64_t need = AssignmentMemoryEstimate(n, /*copy_cost=*/false);
   if (need > options.max_bytes) {
     return absl::ResourceExhaustedError(absl::StrCat(
@@ -296,7 +304,7 @@ absl::StatusOr<AssignmentResult> SolveAssignmentDense(const double* cost, int64_
     return result;
   }
   const int ni = static_cast<int>(n);
-  JonkerVolgenant solver(cost, ni);
+  JonkerVolgenant solver(cost, ni, options.augmenting_row_reduction_passes);
   solver.Solve();
   const std::vector<int>& x = solver.x();
   const std::vector<double>& v = solver.v();

@@ -6,7 +6,7 @@
 // 1/n on both sides an optimal plan is a permutation (Birkhoff), so
 // OT = min_sigma (1/n) sum_i C[i, sigma(i)]. SolveAssignment computes it with a
 // dense Jonker-Volgenant solver (column reduction, reduction transfer,
-// augmenting row reduction, then Dijkstra shortest augmenting paths) in double
+// optional augmenting row reduction, then Dijkstra shortest augmenting paths) in double
 // precision, O(n^3) worst case. It is exact for real-valued costs up to
 // floating-point rounding, and it proves it: the returned column potentials v
 // and row potentials u_i = C[i, sigma(i)] - v[sigma(i)] satisfy
@@ -37,6 +37,12 @@ struct AssignmentOptions {
   int64_t max_bytes = int64_t{8} << 30;
   // Certificate tolerance, relative to max_ij |C_ij|.
   double relative_tolerance = 1e-9;
+  // Jonker-Volgenant's augmenting row reduction passes before the Dijkstra
+  // phase. Off by default: on real-valued high-dimensional Euclidean costs
+  // (near-ties everywhere) it degenerates into long price wars; measured at
+  // n = 2000, d = 256: 0.4 s without vs 0.6 s (uniform) and 3.5 s (clustered)
+  // with 2 passes. The result is optimal either way.
+  int augmenting_row_reduction_passes = 0;
 };
 
 struct AssignmentResult {
@@ -54,7 +60,7 @@ struct AssignmentResult {
   double max_slackness_violation = 0;
   double tolerance = 0;  // the absolute tolerance the certificate was checked with
   bool verified = false;
-  // Rows left unassigned after the reduction phases (each cost one Dijkstra).
+  // Rows left unassigned after the reduction phases (each costs one Dijkstra).
   int64_t augmentations = 0;
 };
 

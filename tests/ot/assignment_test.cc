@@ -78,11 +78,16 @@ TEST(AssignmentTest, MatchesBruteForceOnRandomCosts) {
   for (int trial = 0; trial < 120; ++trial) {
     const int64_t n = 1 + trial % 7;
     at::Tensor cost = at::randn({n, n}, at::kDouble) * 3.0;
-    auto r = SolveAssignment(cost);
-    ASSERT_TRUE(r.ok()) << r.status();
-    ExpectPermutationWithCost(*r, cost);
-    EXPECT_NEAR(r->total_cost, BruteForce(cost), 1e-9) << "trial " << trial;
-    ExpectDualCertificate(*r, cost, 1e-9);
+    const double best = BruteForce(cost);
+    for (int passes : {0, 1, 2}) {  // with and without augmenting row reduction
+      AssignmentOptions options;
+      options.augmenting_row_reduction_passes = passes;
+      auto r = SolveAssignment(cost, options);
+      ASSERT_TRUE(r.ok()) << r.status();
+      ExpectPermutationWithCost(*r, cost);
+      EXPECT_NEAR(r->total_cost, best, 1e-9) << "trial " << trial << " passes " << passes;
+      ExpectDualCertificate(*r, cost, 1e-9);
+    }
   }
 }
 
@@ -104,11 +109,15 @@ TEST(AssignmentTest, MatchesBruteForceWithTiesAndDuplicates) {
       at::Tensor y = base.index_select(0, at::randint(0, base.size(0), {n}, at::kLong));
       cost = PointCost(x, y);
     }
-    auto r = SolveAssignment(cost.to(trial % 2 ? at::kFloat : at::kDouble));
-    ASSERT_TRUE(r.ok()) << r.status();
     at::Tensor used = cost.to(trial % 2 ? at::kFloat : at::kDouble);
-    ExpectPermutationWithCost(*r, used);
-    EXPECT_NEAR(r->total_cost, BruteForce(used), 1e-6) << "trial " << trial;
+    for (int passes : {0, 2}) {
+      AssignmentOptions options;
+      options.augmenting_row_reduction_passes = passes;
+      auto r = SolveAssignment(used, options);
+      ASSERT_TRUE(r.ok()) << r.status();
+      ExpectPermutationWithCost(*r, used);
+      EXPECT_NEAR(r->total_cost, BruteForce(used), 1e-6) << "trial " << trial;
+    }
   }
 }
 
@@ -131,7 +140,9 @@ TEST(AssignmentTest, DualFeasibleOnLargerRandomProblems) {
     at::Tensor cost = trial == 0   ? at::rand({n, n}, at::kDouble)
                       : trial == 1 ? PointCost(at::randn({n, 64}), at::randn({n, 64}))
                                    : at::randint(0, 10, {n, n}, at::kDouble);
-    auto r = SolveAssignment(cost);
+    AssignmentOptions options;
+    options.augmenting_row_reduction_passes = trial == 2 ? 2 : 0;
+    auto r = SolveAssignment(cost, options);
     ASSERT_TRUE(r.ok()) << r.status();
     ExpectPermutationWithCost(*r, cost);
     const double tol = 1e-9 * cost.abs().max().item<double>();
