@@ -1,0 +1,166 @@
+#include "replications/wgan_family.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include "absl/flags/commandlineflag.h"
+#include "absl/flags/reflection.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "lib/data/dataset.h"
+#include "lib/io/atomic_file.h"
+#include "lib/io/npy.h"
+#include "lib/util/status.h"
+
+namespace otgan::replications {
+namespace fs = std::filesystem;
+
+bool FlagAtDefault(const std::string& name) {
+  const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+  return flag != nullptr && flag->CurrentValue() == flag->DefaultValue();
+}
+
+std::string SmokeOverrides::Describe() const {
+  if (applied.empty()) return "none";
+  return absl::StrJoin(applied, " ", absl::PairFormatter("="));
+}
+
+absl::Status CheckPositive(const std::string& flag, double value) {
+  if (value > 0) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("--", flag, "=", value, ": expected a positive number"));
+}
+
+absl::Status CheckNonNegative(const std::string& flag, double value) {
+  if (value >= 0) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("--", flag, "=", value, ": expected a number >= 0"));
+}
+
+absl::StatusOr<at::Tensor> LoadMnistTrainImages(const CommonConfig& config) {
+  data::ImageDatasetOptions opt;
+  opt.dataset = data::DatasetName::kMnist;
+  opt.split = data::Split::kTrain;
+  opt.data_dir = config.data_dir;
+  opt.range = data::ValueRange::kZeroOne;
+  OTGAN_ASSIGN_OR_RETURN(data::ImageDataset ds, data::LoadImageDataset(opt));
+  return ds.images;
+}
+
+void SetRequiresGrad(torch::nn::Module& module, bool on) {
+  for (at::Tensor& p : module.parameters(/*recurse=*/true)) p.requires_grad_(on);
+}
+
+at::Tensor GaussianLatents(int64_t n, int64_t latent, const c10::Device& device,
+                           c10::optional<at::Generator> gen) {
+  at::Tensor z = at::randn({n, latent}, gen, at::TensorOptions().dtype(at::kFloat));
+  return device.is_cpu() ? z : z.to(device);
+}
+
+uint64_t EvalSeed(const CommonConfig& config) { return config.seed + 0x5EED0E7A1ull; }
+
+absl::Status WriteEvalSamples(const CommonConfig& config, int64_t latent,
+                              const GenerateFn& generate, int64_t batch) {
+  const int64_t n = EvalSamplesFor(config);
+  if (batch <= 0) return absl::InvalidArgumentError("WriteEvalSamples: batch must be > 0");
+  OTGAN_ASSIGN_OR_RETURN(at::Tensor samples, TorchCall("generate evaluation samples", [&] {
+                           torch::NoGradGuard no_grad;
+                           at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(EvalSeed(config));
+                           std::vector<at::Tensor> parts;
+                           for (int64_t start = 0; start < n; start += batch) {
+                             const int64_t b = std::min(batch, n - start);
+                             at::Tensor z = GaussianLatents(b, latent, config.device, gen);
+                             parts.push_back(generate(z).detach().to(at::kCPU, at::kFloat));
+                           }
+                           return at::cat(parts, 0).contiguous();
+                         }));
+  return io::WriteNpy((fs::path(config.run_dir) / "samples_eval.npy").string(), samples);
+}
+
+at::Tensor GridPoints(const SurfaceGrid& grid) {
+  at::Tensor xs = at::linspace(-grid.range, grid.range, grid.size, at::kFloat);
+  std::vector<at::Tensor> mesh = at::meshgrid({xs, xs}, "ij");  // mesh[0][i][j] = xs[i]
+  // Point (i, j) = (x = xs[j], y = xs[i]).
+  return at::stack({mesh[1].reshape({-1}), mesh[0].reshape({-1})}, 1).contiguous();
+}
+
+at::Tensor CriticSurface(const std::function<at::Tensor(const at::Tensor&)>& critic,
+                         const SurfaceGrid& grid, const c10::Device& device) {
+  torch::NoGradGuard no_grad;
+  at::Tensor points = GridPoints(grid);
+  std::vector<at::Tensor> values;
+  const int64_t chunk = 4096;
+  for (int64_t start = 0; start < points.size(0); start += chunk) {
+    at::Tensor p = points.narrow(0, start, std::min(chunk, points.size(0) - start)).to(device);
+    values.push_back(critic(p).reshape({-1}).to(at::kCPU, at::kFloat));
+  }
+  return at::cat(values, 0).reshape({grid.size, grid.size}).contiguous();
+}
+
+absl::Status WriteCriticSurface(const std::string& run_dir, const at::Tensor& surface,
+                                const SurfaceGrid& grid) {
+  const fs::path dir(run_dir);
+  OTGAN_RETURN_IF_ERROR(io::WriteNpy((dir / "critic_surface.npy").string(), surface));
+  const std::string json = absl::StrFormat(
+      "{\n  \"file\": \"critic_surface.npy\",\n  \"size\": %d,\n  \"range\": %.9g,\n"
+      "  \"extent\": [%.9g, %.9g, %.9g, %.9g],\n"
+      "  \"layout\": \"surface[i][j] = critic(x = xs[j], y = xs[i]), xs = linspace(-range, range, "
+      "size); row i is one y value, y increasing with i\",\n"
+      "  \"min\": %.9g,\n  \"max\": %.9g\n}\n",
+      grid.size, grid.range, -grid.range, grid.range, -grid.range, grid.range,
+      surface.min().item<double>(), surface.max().item<double>());
+  return io::WriteFileAtomically((dir / "critic_surface.json").string(), json);
+}
+
+at::Tensor RenderToyFrame(const at::Tensor& surface, const SurfaceGrid& grid,
+                          const at::Tensor& real, const at::Tensor& generated, int scale) {
+  torch::NoGradGuard no_grad;
+  const int64_t g = grid.size;
+  const int64_t side = g * scale;
+  // Image row 0 is the top (y = +range): flip the surface's rows, then upscale.
+  at::Tensor s = surface.to(at::kCPU, at::kFloat).flip({0});
+  s = s.repeat_interleave(scale, 0).repeat_interleave(scale, 1);  // [side, side]
+  const double lo = s.min().item<double>();
+  const double hi = s.max().item<double>();
+  at::Tensor t = hi > lo ? (s - lo) / (hi - lo) : at::zeros_like(s);
+  // Blue (0.62, 0.76, 0.95) for low values to pale yellow (1.0, 0.96, 0.70) for high.
+  std::vector<at::Tensor> rgb = {0.62 + 0.38 * t, 0.76 + 0.20 * t, 0.95 - 0.25 * t};
+  at::Tensor img = at::stack(rgb, 0);  // [3, side, side]
+  // Contour lines where the quantised level changes to the right or below.
+  at::Tensor level = at::floor(t * 12).clamp_max(11);
+  at::Tensor edge = at::zeros({side, side}, at::kBool);
+  edge.narrow(1, 0, side - 1).logical_or_(level.narrow(1, 0, side - 1) != level.narrow(1, 1, side - 1));
+  edge.narrow(0, 0, side - 1).logical_or_(level.narrow(0, 0, side - 1) != level.narrow(0, 1, side - 1));
+  img = at::where(edge.unsqueeze(0), img * 0.8, img);
+
+  auto acc = img.accessor<float, 3>();
+  auto draw = [&](const at::Tensor& pts, float r, float gr, float b, int radius) {
+    if (!pts.defined() || pts.numel() == 0) return;
+    at::Tensor p = pts.detach().to(at::kCPU, at::kFloat).reshape({-1, 2}).contiguous();
+    auto pa = p.accessor<float, 2>();
+    for (int64_t k = 0; k < p.size(0); ++k) {
+      const double col = (pa[k][0] + grid.range) / (2 * grid.range) * (side - 1);
+      const double row = (grid.range - pa[k][1]) / (2 * grid.range) * (side - 1);
+      if (!(col >= 0 && col <= side - 1 && row >= 0 && row <= side - 1)) continue;
+      const int64_t c0 = std::llround(col), r0 = std::llround(row);
+      for (int64_t dr = -radius; dr <= radius; ++dr) {
+        for (int64_t dc = -radius; dc <= radius; ++dc) {
+          const int64_t rr = r0 + dr, cc = c0 + dc;
+          if (rr < 0 || rr >= side || cc < 0 || cc >= side) continue;
+          acc[0][rr][cc] = r;
+          acc[1][rr][cc] = gr;
+          acc[2][rr][cc] = b;
+        }
+      }
+    }
+  };
+  draw(real, 1.0f, 0.55f, 0.0f, 1);
+  draw(generated, 0.0f, 0.50f, 0.0f, 1);
+  return img.unsqueeze(0);
+}
+
+}  // namespace otgan::replications

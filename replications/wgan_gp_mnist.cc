@@ -1,0 +1,196 @@
+// WGAN-GP (Gulrajani et al. 2017) on MNIST with the authors' official MNIST
+// networks (gan_mnist.py, MODE='wgan-gp').
+//
+// Critic: minimise mean D(fake) - mean D(real) + lambda * mean(|grad D(x_hat)| - 1)^2
+// with x_hat on random segments between real and fake samples; n_critic critic
+// steps per generator iteration; generator: minimise -mean D(G(z)),
+// z ~ N(0, I_128). Adam lr 1e-4 with betas (0.5, 0.9) as in the MNIST code
+// (--betas=code, default) or (0, 0.9) as in the paper (--betas=paper).
+// Nets: DIM = 64, batch 50 [code].
+//
+//   bazel run //replications:wgan_gp_mnist -- --budget=cpu
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/csrc/autograd/grad_mode.h>
+#include <torch/optim/optimizer.h>
+
+#include "absl/flags/flag.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "lib/data/shuffler.h"
+#include "lib/io/image_grid.h"
+#include "lib/nn/image_nets.h"
+#include "lib/train/losses.h"
+#include "lib/train/optim.h"
+#include "lib/train/schedule.h"
+#include "lib/train/trainer.h"
+#include "lib/util/status.h"
+#include "replications/common.h"
+#include "replications/wgan_family.h"
+
+ABSL_FLAG(double, lr, 1e-4, "Adam learning rate of critic and generator [paper, code]");
+ABSL_FLAG(std::string, betas, "code", "Adam betas: code = (0.5, 0.9) [MNIST code]; paper = (0, 0.9) [paper]");
+ABSL_FLAG(int64_t, batch, 50, "batch size of critic and generator steps [code] (smoke: 16)");
+ABSL_FLAG(double, lambda, 10, "gradient penalty weight [paper, code]");
+ABSL_FLAG(int, n_critic, 5, "critic steps per generator iteration [paper, code]");
+ABSL_FLAG(int64_t, dim, 64, "width DIM of the MNIST nets [code] (smoke: 16)");
+ABSL_FLAG(int64_t, latent, 128, "latent dimension, z ~ N(0, I) [code]");
+ABSL_FLAG(int64_t, log_every, 10, "metrics.csv row every this many generator iterations");
+ABSL_FLAG(int64_t, sample_every, 0, "sample grid every this many iterations; 0 = budget default");
+ABSL_FLAG(int64_t, checkpoint_every, 0, "checkpoint every this many iterations; 0 = budget default");
+
+namespace otgan::replications {
+namespace {
+
+constexpr char kTarget[] = "wgan_gp_mnist";
+
+struct WganGpConfig {
+  train::OptimizerSpec optimizer;
+  std::string betas_name;
+  int64_t batch = 50;
+  double lambda = 10;
+  train::CriticSchedule schedule;
+  int64_t dim = 64;
+  int64_t latent = 128;
+  train::TrainerConfig trainer;
+  SmokeOverrides smoke;
+};
+
+absl::StatusOr<WganGpConfig> ConfigFromFlags(const CommonConfig& c) {
+  WganGpConfig w;
+  w.betas_name = absl::GetFlag(FLAGS_betas);
+  if (w.betas_name == "code") {
+    w.optimizer = train::WganGpAdamMnistCode();
+  } else if (w.betas_name == "paper") {
+    w.optimizer = train::WganGpAdamPaper();
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--betas=", w.betas_name, ": expected code (0.5, 0.9) or paper (0, 0.9)"));
+  }
+  w.optimizer.lr = absl::GetFlag(FLAGS_lr);
+  if (w.optimizer.lr != 1e-4) absl::StrAppend(&w.optimizer.source, ", lr from --lr");
+  w.batch = absl::GetFlag(FLAGS_batch);
+  w.lambda = absl::GetFlag(FLAGS_lambda);
+  w.schedule = train::WganGpSchedule();
+  w.schedule.n_critic = absl::GetFlag(FLAGS_n_critic);
+  w.dim = absl::GetFlag(FLAGS_dim);
+  w.latent = absl::GetFlag(FLAGS_latent);
+  ApplySmokeDefault(c, "batch", int64_t{16}, &w.batch, &w.smoke);
+  ApplySmokeDefault(c, "dim", int64_t{16}, &w.dim, &w.smoke);
+  OTGAN_RETURN_IF_ERROR(CheckPositive("lr", w.optimizer.lr));
+  OTGAN_RETURN_IF_ERROR(CheckPositive("batch", w.batch));
+  OTGAN_RETURN_IF_ERROR(CheckNonNegative("lambda", w.lambda));
+  OTGAN_RETURN_IF_ERROR(CheckPositive("n_critic", w.schedule.n_critic));
+  OTGAN_RETURN_IF_ERROR(CheckPositive("dim", w.dim));
+  OTGAN_RETURN_IF_ERROR(CheckPositive("latent", w.latent));
+
+  // Smoke: a pipeline check; cpu: about an hour here (README); paper: 200k
+  // generator iterations (gan_mnist.py ITERS = 200000).
+  w.trainer.run_dir = c.run_dir;
+  w.trainer.total_steps = StepsFor(c, 20, 2000, 200000);
+  w.trainer.resume = c.resume;
+  w.trainer.log_every = absl::GetFlag(FLAGS_log_every);
+  w.trainer.sample_every = absl::GetFlag(FLAGS_sample_every);
+  if (w.trainer.sample_every == 0) {
+    w.trainer.sample_every = c.budget == train::Budget::kSmoke ? 10 : 50;
+  }
+  w.trainer.checkpoint_every = absl::GetFlag(FLAGS_checkpoint_every);
+  if (w.trainer.checkpoint_every == 0 && c.budget != train::Budget::kSmoke) {
+    w.trainer.checkpoint_every = 250;
+  }
+  OTGAN_RETURN_IF_ERROR(CheckPositive("log_every", w.trainer.log_every));
+  OTGAN_RETURN_IF_ERROR(CheckNonNegative("sample_every", w.trainer.sample_every));
+  OTGAN_RETURN_IF_ERROR(CheckNonNegative("checkpoint_every", w.trainer.checkpoint_every));
+  return w;
+}
+
+absl::Status Run(const CommonConfig& c) {
+  OTGAN_ASSIGN_OR_RETURN(WganGpConfig w, ConfigFromFlags(c));
+  OTGAN_ASSIGN_OR_RETURN(at::Tensor images, LoadMnistTrainImages(c));
+
+  at::manual_seed(c.seed);
+  nn::WganGpGenerator gen(w.dim, w.latent);
+  nn::WganGpCritic critic(w.dim);
+  gen->to(c.device);
+  critic->to(c.device);
+  OTGAN_ASSIGN_OR_RETURN(auto gen_opt, train::MakeOptimizer(w.optimizer, gen->parameters()));
+  OTGAN_ASSIGN_OR_RETURN(auto critic_opt, train::MakeOptimizer(w.optimizer, critic->parameters()));
+  data::EpochShuffler shuffler(images.size(0), c.seed);
+
+  OTGAN_RETURN_IF_ERROR(StartRun(
+      c, {{"eval_dataset", "mnist"},
+          {"sample_range", "0,1"},
+          {"sample_shape", "N,1,28,28"},
+          {"settings_source", w.betas_name},
+          {"optimizer", train::Describe(w.optimizer)},
+          {"critic_schedule", absl::StrCat(w.schedule.n_critic, " critic steps per iteration")},
+          {"architecture", absl::StrCat("WGAN-GP MNIST nets [code] DIM=", w.dim)},
+          {"data", "MNIST train 60000 images in [0,1] (the code trained on its 50000-image split)"},
+          {"total_steps", absl::StrCat(w.trainer.total_steps)},
+          {"smoke_overrides", w.smoke.Describe()},
+          {"eval_seed", absl::StrCat(EvalSeed(c))}}));
+
+  train::Trainer trainer(w.trainer);
+  trainer.AddModule("generator", gen.ptr());
+  trainer.AddModule("critic", critic.ptr());
+  trainer.AddOptimizer("gen_opt", gen_opt.get());
+  trainer.AddOptimizer("critic_opt", critic_opt.get());
+  trainer.AddShuffler("data", &shuffler);
+  at::Generator fixed_gen = at::make_generator<at::CPUGeneratorImpl>(c.seed + 17);
+  const at::Tensor fixed_z = GaussianLatents(64, w.latent, c.device, fixed_gen);
+  trainer.SetSampleFn([&] { return gen->forward(fixed_z); }, io::GridOptions{});
+
+  const train::CriticFn critic_fn = [&](const at::Tensor& x) { return critic->forward(x); };
+  auto step = [&](int64_t it) -> absl::StatusOr<train::StepLosses> {
+    const int k = train::CriticSteps(it, w.schedule);
+    double w_loss_value = 0, gp_value = 0;
+    for (int j = 0; j < k; ++j) {
+      at::Tensor real = images.index_select(0, shuffler.NextBatch(w.batch)).to(c.device);
+      at::Tensor fake;
+      {
+        torch::NoGradGuard no_grad;
+        fake = gen->forward(GaussianLatents(w.batch, w.latent, c.device));
+      }
+      // One critic pass over real and fake together (no batch norm in the critic).
+      at::Tensor d = critic->forward(at::cat({real, fake}, 0));
+      at::Tensor w_loss = train::WganCriticLoss(d.narrow(0, 0, w.batch), d.narrow(0, w.batch, w.batch));
+      at::Tensor gp = train::GradientPenalty(critic_fn, real, fake, w.lambda);
+      critic_opt->zero_grad();
+      (w_loss + gp).backward();
+      critic_opt->step();
+      w_loss_value = w_loss.item<double>();
+      gp_value = gp.item<double>();
+    }
+    SetRequiresGrad(*critic, false);
+    at::Tensor g_loss = train::WganGeneratorLoss(
+        critic->forward(gen->forward(GaussianLatents(w.batch, w.latent, c.device))));
+    gen_opt->zero_grad();
+    g_loss.backward();
+    gen_opt->step();
+    SetRequiresGrad(*critic, true);
+    return train::StepLosses{{"critic_loss", w_loss_value + gp_value},
+                             {"wasserstein_estimate", -w_loss_value},
+                             {"gradient_penalty", gp_value},
+                             {"gen_loss", g_loss.item<double>()}};
+  };
+  OTGAN_RETURN_IF_ERROR(trainer.Run(
+      step, {"critic_loss", "wasserstein_estimate", "gradient_penalty", "gen_loss"}));
+  return WriteEvalSamples(c, w.latent, [&](const at::Tensor& z) { return gen->forward(z); });
+}
+
+}  // namespace
+}  // namespace otgan::replications
+
+int main(int argc, char** argv) {
+  return otgan::replications::Main(
+      argc, argv, otgan::replications::kTarget,
+      "WGAN-GP (Gulrajani et al. 2017) on MNIST with the official MNIST nets.\n"
+      "  wgan_gp_mnist --budget=smoke|cpu|paper [--betas=code|paper] [--out=DIR] ...\n"
+      "At --budget=smoke, --batch and --dim left at their defaults are scaled down "
+      "(see the manifest's smoke_overrides).",
+      otgan::replications::Run);
+}

@@ -1,0 +1,250 @@
+// WGAN-GP (Gulrajani et al. 2017) on the authors' 2-D toy targets
+// (gan_toy.py): 8 Gaussians, 25 Gaussians, Swiss roll (--dataset).
+//
+// G and D are ReLU MLPs with 3 hidden layers of width 512; G maps a 2-d
+// latent z ~ N(0, I) to a point; batch 256; Adam (1e-4, 0.5, 0.9); lambda 0.1
+// (the toy code's value; the paper's 10 is --lambda=10); 5 critic steps per
+// generator iteration; 100k generator iterations [code].
+//
+// Besides the common run files this writes critic_surface.npy/.json: the
+// critic's value on a 128 x 128 grid over [-L, L]^2, and its sample grids are
+// frames of that surface with real (orange) and generated (green) points.
+//
+//   bazel run //replications:wgan_gp_toy -- --dataset=25gaussians --budget=cpu
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/csrc/autograd/grad_mode.h>
+#include <torch/optim/optimizer.h>
+
+#include "absl/flags/flag.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "lib/data/toy.h"
+#include "lib/io/image_grid.h"
+#include "lib/nn/mlp.h"
+#include "lib/train/losses.h"
+#include "lib/train/optim.h"
+#include "lib/train/schedule.h"
+#include "lib/train/trainer.h"
+#include "lib/util/status.h"
+#include "replications/common.h"
+#include "replications/wgan_family.h"
+
+ABSL_FLAG(std::string, dataset, "8gaussians", "8gaussians | 25gaussians | swissroll");
+ABSL_FLAG(double, lr, 1e-4, "Adam learning rate of critic and generator [code]");
+ABSL_FLAG(std::string, betas, "code", "Adam betas: code = (0.5, 0.9) [toy code]; paper = (0, 0.9) [paper]");
+ABSL_FLAG(int64_t, batch, 256, "batch size [code]");
+ABSL_FLAG(double, lambda, 0.1, "gradient penalty weight: 0.1 [toy code]; the paper's default is 10");
+ABSL_FLAG(int, n_critic, 5, "critic steps per generator iteration [code]");
+ABSL_FLAG(int64_t, width, 512, "hidden width of G and D [code] (smoke: 64)");
+ABSL_FLAG(int, depth, 3, "hidden ReLU layers of G and D [code]");
+ABSL_FLAG(int64_t, latent, 2, "latent dimension, z ~ N(0, I) [code]");
+ABSL_FLAG(int64_t, surface_grid, 128, "critic surface: points per side");
+ABSL_FLAG(double, surface_range, 0,
+          "critic surface over [-L, L]^2; 0 = 2 for the Gaussians, 2.5 for the Swiss roll "
+          "(the toy code plotted [-3, 3]^2)");
+ABSL_FLAG(int64_t, frame_points, 512, "real and generated points drawn in each sample frame");
+ABSL_FLAG(int64_t, log_every, 100, "metrics.csv row every this many generator iterations");
+ABSL_FLAG(int64_t, sample_every, 0, "sample frame every this many iterations; 0 = budget default");
+ABSL_FLAG(int64_t, checkpoint_every, 0, "checkpoint every this many iterations; 0 = budget default");
+
+namespace otgan::replications {
+namespace {
+
+constexpr char kTarget[] = "wgan_gp_toy";
+
+struct ToyConfig {
+  data::ToyKind kind = data::ToyKind::k8Gaussians;
+  std::string dataset;
+  train::OptimizerSpec optimizer;
+  std::string betas_name;
+  int64_t batch = 256;
+  double lambda = 0.1;
+  train::CriticSchedule schedule;
+  nn::MlpOptions gen_net, critic_net;
+  SurfaceGrid surface;
+  int64_t frame_points = 512;
+  train::TrainerConfig trainer;
+  SmokeOverrides smoke;
+};
+
+absl::StatusOr<ToyConfig> ConfigFromFlags(const CommonConfig& c) {
+  ToyConfig t;
+  t.dataset = absl::GetFlag(FLAGS_dataset);
+  OTGAN_ASSIGN_OR_RETURN(t.kind, data::ParseToyKind(t.dataset));
+  if (t.kind == data::ToyKind::kRing10) {
+    return absl::InvalidArgumentError(
+        "--dataset=ring10: not a WGAN-GP toy; expected 8gaussians, 25gaussians or swissroll");
+  }
+  t.betas_name = absl::GetFlag(FLAGS_betas);
+  if (t.betas_name == "code") {
+    t.optimizer = train::WganGpAdamMnistCode();
+  } else if (t.betas_name == "paper") {
+    t.optimizer = train::WganGpAdamPaper();
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--betas=", t.betas_name, ": expected code (0.5, 0.9) or paper (0, 0.9)"));
+  }
+  t.optimizer.lr = absl::GetFlag(FLAGS_lr);
+  if (t.optimizer.lr != 1e-4) absl::StrAppend(&t.optimizer.source, ", lr from --lr");
+  t.batch = absl::GetFlag(FLAGS_batch);
+  t.lambda = absl::GetFlag(FLAGS_lambda);
+  t.schedule = train::WganGpSchedule();
+  t.schedule.n_critic = absl::GetFlag(FLAGS_n_critic);
+  int64_t width = absl::GetFlag(FLAGS_width);
+  const int depth = absl::GetFlag(FLAGS_depth);
+  const int64_t latent = absl::GetFlag(FLAGS_latent);
+  ApplySmokeDefault(c, "width", int64_t{64}, &width, &t.smoke);
+  OTGAN_RETURN_IF_ERROR(CheckPositive("lr", t.optimizer.lr));
+  OTGAN_RETURN_IF_ERROR(CheckPositive("batch", t.batch));
+  OTGAN_RETURN_IF_ERROR(CheckNonNegative("lambda", t.lambda));
+  OTGAN_RETURN_IF_ERROR(CheckPositive("n_critic", t.schedule.n_critic));
+  OTGAN_RETURN_IF_ERROR(CheckPositive("width", width));
+  OTGAN_RETURN_IF_ERROR(CheckPositive("depth", depth));
+  OTGAN_RETURN_IF_ERROR(CheckPositive("latent", latent));
+  t.gen_net.in = latent;
+  t.gen_net.hidden = std::vector<int64_t>(depth, width);
+  t.gen_net.out = 2;
+  t.critic_net.in = 2;
+  t.critic_net.hidden = std::vector<int64_t>(depth, width);
+  t.critic_net.out = 1;
+
+  t.surface.size = absl::GetFlag(FLAGS_surface_grid);
+  t.surface.range = absl::GetFlag(FLAGS_surface_range);
+  if (t.surface.range == 0) t.surface.range = t.kind == data::ToyKind::kSwissRoll ? 2.5 : 2.0;
+  OTGAN_RETURN_IF_ERROR(CheckPositive("surface_grid", t.surface.size - 1));  // >= 2 points
+  OTGAN_RETURN_IF_ERROR(CheckPositive("surface_range", t.surface.range));
+  t.frame_points = absl::GetFlag(FLAGS_frame_points);
+  OTGAN_RETURN_IF_ERROR(CheckNonNegative("frame_points", t.frame_points));
+
+  // Smoke: a pipeline check; cpu: about an hour here (README); paper: 100k
+  // generator iterations (gan_toy.py ITERS = 100000).
+  t.trainer.run_dir = c.run_dir;
+  t.trainer.total_steps = StepsFor(c, 50, 20000, 100000);
+  t.trainer.resume = c.resume;
+  t.trainer.log_every = absl::GetFlag(FLAGS_log_every);
+  ApplySmokeDefault(c, "log_every", int64_t{10}, &t.trainer.log_every, &t.smoke);
+  t.trainer.sample_every = absl::GetFlag(FLAGS_sample_every);
+  if (t.trainer.sample_every == 0) {
+    t.trainer.sample_every = c.budget == train::Budget::kSmoke ? 25 : 500;
+  }
+  t.trainer.checkpoint_every = absl::GetFlag(FLAGS_checkpoint_every);
+  if (t.trainer.checkpoint_every == 0 && c.budget != train::Budget::kSmoke) {
+    t.trainer.checkpoint_every = 2000;
+  }
+  OTGAN_RETURN_IF_ERROR(CheckPositive("log_every", t.trainer.log_every));
+  OTGAN_RETURN_IF_ERROR(CheckNonNegative("sample_every", t.trainer.sample_every));
+  OTGAN_RETURN_IF_ERROR(CheckNonNegative("checkpoint_every", t.trainer.checkpoint_every));
+  return t;
+}
+
+absl::Status Run(const CommonConfig& c) {
+  OTGAN_ASSIGN_OR_RETURN(ToyConfig t, ConfigFromFlags(c));
+  const data::ToyDistribution toy = data::ToyDistribution::Make(t.kind);
+
+  at::manual_seed(c.seed);
+  nn::Mlp gen(t.gen_net);
+  nn::Mlp critic(t.critic_net);
+  gen->to(c.device);
+  critic->to(c.device);
+  OTGAN_ASSIGN_OR_RETURN(auto gen_opt, train::MakeOptimizer(t.optimizer, gen->parameters()));
+  OTGAN_ASSIGN_OR_RETURN(auto critic_opt, train::MakeOptimizer(t.optimizer, critic->parameters()));
+  // The data stream has its own generator (checkpointed), so the target
+  // samples do not depend on how many latents the method draws.
+  at::Generator data_gen = at::make_generator<at::CPUGeneratorImpl>(c.seed + 1);
+
+  OTGAN_RETURN_IF_ERROR(StartRun(
+      c, {{"eval_dataset", t.dataset},
+          {"sample_shape", "N,2"},
+          {"sample_range", "points in R^2"},
+          {"settings_source", t.betas_name == "code" ? "code" : "code (betas from paper)"},
+          {"optimizer", train::Describe(t.optimizer)},
+          {"critic_schedule", absl::StrCat(t.schedule.n_critic, " critic steps per iteration")},
+          {"architecture", absl::StrCat("G, D: ReLU MLPs ", t.gen_net.hidden.size(), " x ",
+                                        t.gen_net.hidden.empty() ? 0 : t.gen_net.hidden[0],
+                                        ", latent ", t.gen_net.in, " N(0,I)")},
+          {"critic_surface", absl::StrCat("critic_surface.npy [", t.surface.size, ",",
+                                          t.surface.size, "] over [-", t.surface.range, ",",
+                                          t.surface.range, "]^2 (critic_surface.json)")},
+          {"total_steps", absl::StrCat(t.trainer.total_steps)},
+          {"smoke_overrides", t.smoke.Describe()},
+          {"eval_seed", absl::StrCat(EvalSeed(c))}}));
+
+  train::Trainer trainer(t.trainer);
+  trainer.AddModule("generator", gen.ptr());
+  trainer.AddModule("critic", critic.ptr());
+  trainer.AddOptimizer("gen_opt", gen_opt.get());
+  trainer.AddOptimizer("critic_opt", critic_opt.get());
+  trainer.AddGenerator("data", data_gen);
+
+  // Sample frames: a fixed real sample and fixed latents over the current surface.
+  at::Generator fixed_gen = at::make_generator<at::CPUGeneratorImpl>(c.seed + 17);
+  const at::Tensor frame_real = toy.Sample(t.frame_points, fixed_gen);
+  const at::Tensor frame_z = GaussianLatents(t.frame_points, t.gen_net.in, c.device, fixed_gen);
+  const auto critic_values = [&](const at::Tensor& x) { return critic->forward(x); };
+  io::GridOptions frame_options;
+  frame_options.padding = 0;
+  trainer.SetSampleFn(
+      [&] {
+        return RenderToyFrame(CriticSurface(critic_values, t.surface, c.device), t.surface,
+                              frame_real, gen->forward(frame_z), /*scale=*/2);
+      },
+      frame_options);
+
+  const train::CriticFn critic_fn = critic_values;
+  auto step = [&](int64_t it) -> absl::StatusOr<train::StepLosses> {
+    const int k = train::CriticSteps(it, t.schedule);
+    double w_loss_value = 0, gp_value = 0;
+    for (int j = 0; j < k; ++j) {
+      at::Tensor real = toy.Sample(t.batch, data_gen).to(c.device);
+      at::Tensor fake;
+      {
+        torch::NoGradGuard no_grad;
+        fake = gen->forward(GaussianLatents(t.batch, t.gen_net.in, c.device));
+      }
+      at::Tensor d = critic->forward(at::cat({real, fake}, 0)).reshape({-1});
+      at::Tensor w_loss = train::WganCriticLoss(d.narrow(0, 0, t.batch), d.narrow(0, t.batch, t.batch));
+      at::Tensor gp = train::GradientPenalty(critic_fn, real, fake, t.lambda);
+      critic_opt->zero_grad();
+      (w_loss + gp).backward();
+      critic_opt->step();
+      w_loss_value = w_loss.item<double>();
+      gp_value = gp.item<double>();
+    }
+    SetRequiresGrad(*critic, false);
+    at::Tensor g_loss = train::WganGeneratorLoss(
+        critic->forward(gen->forward(GaussianLatents(t.batch, t.gen_net.in, c.device))));
+    gen_opt->zero_grad();
+    g_loss.backward();
+    gen_opt->step();
+    SetRequiresGrad(*critic, true);
+    return train::StepLosses{{"critic_loss", w_loss_value + gp_value},
+                             {"wasserstein_estimate", -w_loss_value},
+                             {"gradient_penalty", gp_value},
+                             {"gen_loss", g_loss.item<double>()}};
+  };
+  OTGAN_RETURN_IF_ERROR(trainer.Run(
+      step, {"critic_loss", "wasserstein_estimate", "gradient_penalty", "gen_loss"}));
+
+  OTGAN_RETURN_IF_ERROR(WriteCriticSurface(
+      c.run_dir, CriticSurface(critic_values, t.surface, c.device), t.surface));
+  return WriteEvalSamples(c, t.gen_net.in, [&](const at::Tensor& z) { return gen->forward(z); },
+                          /*batch=*/4096);
+}
+
+}  // namespace
+}  // namespace otgan::replications
+
+int main(int argc, char** argv) {
+  return otgan::replications::Main(
+      argc, argv, otgan::replications::kTarget,
+      "WGAN-GP (Gulrajani et al. 2017) on the 2-D toys of the authors' code.\n"
+      "  wgan_gp_toy --dataset=8gaussians|25gaussians|swissroll --budget=smoke|cpu|paper ...\n"
+      "At --budget=smoke, --width and --log_every left at their defaults are scaled down "
+      "(see the manifest's smoke_overrides).",
+      otgan::replications::Run);
+}
