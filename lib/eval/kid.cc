@@ -14,7 +14,8 @@ namespace {
 // The kernel matrix k(x_i, y_j).
 at::Tensor Kernel(const at::Tensor& x, const at::Tensor& y) {
   const double d = static_cast<double>(x.size(1));
-  return (at::matmul(x, y.t()) / d + 1.0).pow(3);
+  at::Tensor k = at::matmul(x, y.t()) / d + 1.0;
+  return k * k * k;  // pow(3) is ~10x slower in this LibTorch build
 }
 
 // k distinct indices of 0..n-1 chosen uniformly (partial Fisher-Yates).

