@@ -97,9 +97,11 @@ absl::StatusOr<ImageDataset> LoadImageDataset(const ImageDatasetOptions& options
                                   options.subset_seed, options.subset_offset);
   }
 
+  const bool resized =
+      options.resize > 0 && (options.resize != images.size(1) || options.resize != images.size(2));
   auto converted = otgan::TorchCall("convert " + image_path, [&] {
     at::Tensor x = images.unsqueeze(1).to(at::kFloat).div_(255.0);
-    if (options.resize > 0 && (options.resize != x.size(2) || options.resize != x.size(3))) {
+    if (resized) {
       x = at::upsample_bilinear2d(x, {options.resize, options.resize}, /*align_corners=*/false);
     }
     if (options.range == ValueRange::kMinusOneOne) x = x.mul_(2.0).sub_(1.0);
@@ -110,7 +112,7 @@ absl::StatusOr<ImageDataset> LoadImageDataset(const ImageDatasetOptions& options
   ImageDataset out;
   out.description = absl::StrFormat(
       "%s, %s, %dx%d%s, %s", split_name, subset_desc, x.size(2), x.size(3),
-      options.resize > 0 ? " bilinear" : "",
+      resized ? " bilinear" : "",
       options.range == ValueRange::kZeroOne ? "[0,1]" : "[-1,1]");
   out.images = std::move(x);
   out.labels = std::move(labels);

@@ -128,6 +128,12 @@ TEST(DatasetTest, ResizeIsBilinearAndKeepsRange) {
       for (int c = 0; c < 32; ++c) ASSERT_NEAR(x[n][0][r][c], BilinearRef(n, r, c, 28, 32), 1e-5);
   EXPECT_EQ(ds->description, "mnist train, all 20, 32x32 bilinear, [0,1]");
 
+  opt.resize = 28;  // the native size: no interpolation, exact bytes
+  auto same = LoadImageDataset(opt);
+  ASSERT_TRUE(same.ok()) << same.status();
+  EXPECT_FLOAT_EQ(same->images[5][0][3][4].item<float>(), Pixel(5, 3, 4) / 255.0f);
+  EXPECT_EQ(same->description, "mnist train, all 20, 28x28, [0,1]");
+
   opt.range = ValueRange::kMinusOneOne;
   opt.resize = 13;  // downsampling as well
   auto small = LoadImageDataset(opt);
