@@ -46,8 +46,9 @@ WNLinearImpl::WNLinearImpl(int64_t in, int64_t out) : in_(in), out_(out) { reset
 void WNLinearImpl::reset() {
   torch::nn::Linear plain(in_, out_);  // default PyTorch initialisation
   at::Tensor w = plain->weight.detach().clone();
+  at::Tensor g = RowNorm(w, 0).flatten().clone();  // before w becomes a parameter
   v_ = register_parameter("v", w);
-  g_ = register_parameter("g", RowNorm(w, 0).flatten().clone());
+  g_ = register_parameter("g", g);
   b_ = register_parameter("b", plain->bias.detach().clone());
 }
 
@@ -75,8 +76,9 @@ void WNConv2dImpl::reset() {
     b = plain->bias.detach().clone();
   }
   const int64_t keep = transposed_ ? 1 : 0;
+  at::Tensor g = RowNorm(w, keep).flatten().clone();  // before w becomes a parameter
   v_ = register_parameter("v", w);
-  g_ = register_parameter("g", RowNorm(w, keep).flatten().clone());
+  g_ = register_parameter("g", g);
   b_ = register_parameter("b", b);
 }
 

@@ -55,6 +55,14 @@ TEST(LayersTest, WeightNormStartsAsPlainLayerAndIsScaleInvariantInV) {
   EXPECT_TRUE(at::allclose(l->forward(x), before, 1e-5, 1e-5));
 }
 
+TEST(LayersTest, WeightNormParametersAreLeavesAnOptimizerAccepts) {
+  WNLinear l(6, 3);
+  WNConv2d c(2, 4, 5, 2, /*transposed=*/true);
+  for (const auto& p : l->parameters()) EXPECT_TRUE(p.is_leaf());
+  for (const auto& p : c->parameters()) EXPECT_TRUE(p.is_leaf());
+  for (const auto& p : c->parameters()) EXPECT_TRUE(p.requires_grad());
+}
+
 TEST(ImageNetsTest, WganGpShapes) {
   WganGpGenerator g(8);
   WganGpCritic d(8);
