@@ -115,20 +115,6 @@ absl::StatusOr<OtganConfig> ConfigFromFlags() {
   return c;
 }
 
-// Workaround for lib/nn/image_nets.cc (reported): the weight-norm layers
-// compute g = |v| after registering v as a parameter, so g is created with an
-// autograd history and LibTorch's optimisers refuse it ("can't optimize a
-// non-leaf Tensor"). Detaching in place keeps the values (g = |v| at
-// initialisation) and makes every parameter a trainable leaf again.
-void MakeParametersLeaves(torch::nn::Module& module) {
-  for (at::Tensor& p : module.parameters()) {
-    if (!p.is_leaf()) {
-      p.detach_();
-      p.set_requires_grad(true);
-    }
-  }
-}
-
 absl::Status Run(const CommonConfig& common) {
   OTGAN_ASSIGN_OR_RETURN(OtganConfig cfg, ConfigFromFlags());
   at::manual_seed(common.seed);
@@ -168,8 +154,6 @@ absl::Status Run(const CommonConfig& common) {
   nn::OtganCritic critic(cfg.critic_dim, cfg.embed);
   gen->to(common.device);
   critic->to(common.device);
-  MakeParametersLeaves(*gen);
-  MakeParametersLeaves(*critic);
   train::OptimizerSpec spec = train::OtGanAdam();
   spec.lr = cfg.lr;
   OTGAN_ASSIGN_OR_RETURN(std::unique_ptr<torch::optim::Optimizer> gen_opt,
