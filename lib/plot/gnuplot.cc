@@ -1,0 +1,141 @@
+#include "lib/plot/gnuplot.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <gnuplot-iostream.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "lib/io/atomic_file.h"
+
+namespace otgan::plot {
+namespace fs = std::filesystem;
+
+std::string Num(double v) {
+  if (!std::isfinite(v)) return "NaN";
+  return absl::StrFormat("%.9g", v);
+}
+
+std::string Quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += "''";
+    else if (c == '\n' || c == '\r') out += ' ';
+    else out += c;
+  }
+  return out + "'";
+}
+
+Figure& Figure::AddData(const std::string& name, const std::vector<std::vector<double>>& rows) {
+  std::string text;
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) absl::StrAppend(&text, i ? " " : "", Num(row[i]));
+    text += "\n";
+  }
+  data.emplace_back(name, std::move(text));
+  return *this;
+}
+
+Figure& Figure::AddTextData(const std::string& name, const std::vector<std::string>& lines) {
+  std::string text;
+  for (const std::string& l : lines) absl::StrAppend(&text, l, "\n");
+  data.emplace_back(name, std::move(text));
+  return *this;
+}
+
+namespace {
+
+std::string FirstErrorLine(const std::string& path) {
+  std::ifstream in(path);
+  std::string line, first;
+  while (std::getline(in, line)) {
+    absl::string_view t = absl::StripAsciiWhitespace(line);
+    if (t.empty() || t == "^") continue;
+    if (first.empty()) first = std::string(t);
+    if (absl::StrContains(t, "rror") || absl::StrContains(t, "line ")) return std::string(t);
+  }
+  return first.empty() ? "no message" : first;
+}
+
+void RemoveQuietly(const std::string& p) {
+  std::error_code ec;
+  fs::remove(p, ec);
+}
+
+}  // namespace
+
+absl::Status RenderFigure(const Figure& figure, const std::string& stem) {
+  if (figure.width_in <= 0 || figure.height_in <= 0 || figure.png_dpi <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(stem, ": figure size must be positive"));
+  }
+  const std::string pdf = stem + ".pdf", png = stem + ".png";
+  const std::string tmp_pdf = io::TempPathFor(pdf), tmp_png = io::TempPathFor(png);
+  const std::string marker = io::TempPathFor(stem + ".done");
+  const std::string errlog = io::TempPathFor(stem + ".log");
+  auto cleanup = [&] {
+    for (const std::string& p : {tmp_pdf, tmp_png, marker, errlog}) RemoveQuietly(p);
+  };
+  {
+    // gnuplot reading a pipe stops at the first error, so the marker written
+    // by the last line exists only if every command before it succeeded.
+    Gnuplot gp(absl::StrCat("gnuplot 2> ", Quote(errlog), " > /dev/null"));
+    for (const auto& [name, text] : figure.data) {
+      gp << "$" << name << " << EOD\n" << text << "EOD\n";
+    }
+    const std::string body = absl::StrCat("reset\nset termoption noenhanced\n", figure.script,
+                                          "\nunset multiplot\nunset output\n");
+    gp << absl::StrFormat("set terminal pdfcairo size %gin,%gin font 'Helvetica,9' noenhanced\n",
+                          figure.width_in, figure.height_in)
+       << "set output " << Quote(tmp_pdf) << "\n"
+       << body;
+    gp << absl::StrFormat("set terminal pngcairo size %d,%d font 'Helvetica,9' noenhanced\n",
+                          static_cast<int>(std::lround(figure.width_in * figure.png_dpi)),
+                          static_cast<int>(std::lround(figure.height_in * figure.png_dpi)))
+       << "set output " << Quote(tmp_png) << "\n"
+       << body;
+    // gnuplot goes on after an error on a pipe but keeps the last one in
+    // GPVAL_ERRNO / GPVAL_ERRMSG: the marker file reports them.
+    gp << "set print " << Quote(marker)
+       << "\nprint sprintf('%d', GPVAL_ERRNO)\nprint GPVAL_ERRMSG\nunset print\nexit\n";
+  }  // the destructor flushes and waits for gnuplot (pclose)
+  std::error_code ec;
+  std::string errno_line, errmsg;
+  {
+    std::ifstream in(marker);
+    std::getline(in, errno_line);
+    std::getline(in, errmsg);
+  }
+  if (errno_line != "0") {
+    const std::string why = errmsg.empty() ? FirstErrorLine(errlog) : errmsg;
+    cleanup();
+    return absl::InternalError(absl::StrCat(stem, ": gnuplot failed: ", why));
+  }
+  for (const std::string& t : {tmp_pdf, tmp_png}) {
+    if (!fs::exists(t, ec) || fs::file_size(t, ec) == 0) {
+      cleanup();
+      return absl::InternalError(absl::StrCat(stem, ": gnuplot wrote no output to ", t));
+    }
+  }
+  fs::rename(tmp_pdf, pdf, ec);
+  if (!ec) fs::rename(tmp_png, png, ec);
+  if (ec) {
+    cleanup();
+    RemoveQuietly(pdf);
+    return absl::InternalError(absl::StrCat(stem, ": cannot rename into place: ", ec.message()));
+  }
+  RemoveQuietly(marker);
+  RemoveQuietly(errlog);
+  return absl::OkStatus();
+}
+
+}  // namespace otgan::plot

@@ -1,0 +1,146 @@
+#include "lib/plot/results.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "lib/io/atomic_file.h"
+#include "lib/util/status.h"
+
+namespace otgan::plot {
+namespace fs = std::filesystem;
+
+std::string Run::Flag(const std::string& key) const {
+  const io::Json* flags = manifest.Get("flags");
+  if (flags == nullptr) return "";
+  const io::Json* v = flags->Get(key);
+  if (v == nullptr) return "";
+  if (v->is_string()) return v->as_string();
+  return v->Dump(0);
+}
+
+std::string Run::File(const std::string& file) const {
+  std::error_code ec;
+  const fs::path p = fs::path(dir) / file;
+  return fs::is_regular_file(p, ec) ? p.string() : "";
+}
+
+std::string Run::Group() const {
+  const size_t slash = name.find('/');
+  return slash == std::string::npos ? "" : name.substr(0, slash);
+}
+
+namespace {
+
+absl::StatusOr<Run> LoadRun(const fs::path& root, const fs::path& dir) {
+  Run r;
+  r.dir = dir.string();
+  r.name = fs::relative(dir, root).generic_string();
+  const std::string manifest = (dir / "manifest.json").string();
+  OTGAN_ASSIGN_OR_RETURN(r.manifest, io::ReadJsonFile(manifest));
+  if (!r.manifest.is_object()) {
+    return absl::InvalidArgumentError(absl::StrCat(manifest, ": expected a JSON object"));
+  }
+  const io::Json* program = r.manifest.Get("program");
+  r.program = program != nullptr && program->is_string() ? program->as_string() : "";
+  if (r.program.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(manifest, ": missing string member \"program\""));
+  }
+  const io::Json* flags = r.manifest.Get("flags");
+  if (flags != nullptr && !flags->is_object()) {
+    return absl::InvalidArgumentError(absl::StrCat(manifest, ": \"flags\" is not an object"));
+  }
+  std::error_code ec;
+  if (fs::exists(dir / "metrics.csv", ec)) {
+    OTGAN_ASSIGN_OR_RETURN(io::CsvTable t, io::ReadCsv((dir / "metrics.csv").string()));
+    if (t.ColumnIndex("step") < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat((dir / "metrics.csv").string(), ": no \"step\" column"));
+    }
+    r.metrics = std::move(t);
+  }
+  if (fs::exists(dir / "eval.json", ec)) {
+    OTGAN_ASSIGN_OR_RETURN(io::Json e, io::ReadJsonFile((dir / "eval.json").string()));
+    if (!e.is_object()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat((dir / "eval.json").string(), ": expected a JSON object"));
+    }
+    r.eval = std::move(e);
+  }
+  return r;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<Run>> ScanResults(const std::string& root) {
+  std::error_code ec;
+  const fs::path base(root);
+  if (!fs::is_directory(base, ec)) {
+    return absl::NotFoundError(absl::StrCat(root, ": results folder not found"));
+  }
+  std::vector<fs::path> dirs;
+  for (const auto& e : fs::directory_iterator(base, ec)) {
+    if (!e.is_directory()) continue;
+    if (fs::exists(e.path() / "manifest.json")) {
+      dirs.push_back(e.path());
+      continue;
+    }
+    for (const auto& f : fs::directory_iterator(e.path(), ec)) {
+      if (f.is_directory() && fs::exists(f.path() / "manifest.json")) dirs.push_back(f.path());
+    }
+  }
+  if (ec) return absl::InternalError(absl::StrCat(root, ": cannot list: ", ec.message()));
+  std::sort(dirs.begin(), dirs.end());
+  std::vector<Run> runs;
+  for (const fs::path& d : dirs) {
+    OTGAN_ASSIGN_OR_RETURN(Run r, LoadRun(base, d));
+    runs.push_back(std::move(r));
+  }
+  return runs;
+}
+
+const io::Json* FindHolder(const io::Json& j, const std::string& key) {
+  if (j.is_object() && j.Get(key) != nullptr) return &j;
+  if (j.is_object() || j.is_array()) {
+    for (const io::Json& c : j.items()) {
+      if (const io::Json* h = FindHolder(c, key)) return h;
+    }
+  }
+  return nullptr;
+}
+
+const io::Json* FindMember(const io::Json& j, const std::string& key) {
+  const io::Json* h = FindHolder(j, key);
+  return h == nullptr ? nullptr : h->Get(key);
+}
+
+std::optional<double> FindNumber(const io::Json& j, const std::string& key) {
+  const io::Json* v = FindMember(j, key);
+  if (v == nullptr || !v->is_number()) return std::nullopt;
+  return v->as_number();
+}
+
+absl::StatusOr<std::vector<io::Json>> ReadJsonLines(const std::string& path) {
+  OTGAN_ASSIGN_OR_RETURN(std::string text, io::ReadFileToString(path));
+  std::vector<io::Json> out;
+  int line_no = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    ++line_no;
+    if (absl::StripAsciiWhitespace(line).empty()) continue;
+    absl::StatusOr<io::Json> j = io::Json::Parse(std::string_view(line.data(), line.size()));
+    if (!j.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ":", line_no, ": ", j.status().message()));
+    }
+    if (!j->is_object()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ":", line_no, ": expected a JSON object"));
+    }
+    out.push_back(*std::move(j));
+  }
+  return out;
+}
+
+}  // namespace otgan::plot
