@@ -91,7 +91,7 @@ absl::StatusOr<WganGpConfig> ConfigFromFlags(const CommonConfig& c) {
   // Smoke: a pipeline check; cpu: about an hour here (README); paper: 200k
   // generator iterations (gan_mnist.py ITERS = 200000).
   w.trainer.run_dir = c.run_dir;
-  w.trainer.total_steps = StepsFor(c, 20, 2000, 200000);
+  w.trainer.total_steps = StepsFor(c, 20, 1800, 200000);
   w.trainer.resume = c.resume;
   w.trainer.log_every = absl::GetFlag(FLAGS_log_every);
   w.trainer.sample_every = absl::GetFlag(FLAGS_sample_every);

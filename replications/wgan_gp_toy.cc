@@ -124,17 +124,17 @@ absl::StatusOr<ToyConfig> ConfigFromFlags(const CommonConfig& c) {
   // Smoke: a pipeline check; cpu: about an hour here (README); paper: 100k
   // generator iterations (gan_toy.py ITERS = 100000).
   t.trainer.run_dir = c.run_dir;
-  t.trainer.total_steps = StepsFor(c, 50, 20000, 100000);
+  t.trainer.total_steps = StepsFor(c, 50, 8000, 100000);
   t.trainer.resume = c.resume;
   t.trainer.log_every = absl::GetFlag(FLAGS_log_every);
   ApplySmokeDefault(c, "log_every", int64_t{10}, &t.trainer.log_every, &t.smoke);
   t.trainer.sample_every = absl::GetFlag(FLAGS_sample_every);
   if (t.trainer.sample_every == 0) {
-    t.trainer.sample_every = c.budget == train::Budget::kSmoke ? 25 : 500;
+    t.trainer.sample_every = c.budget == train::Budget::kSmoke ? 25 : 200;
   }
   t.trainer.checkpoint_every = absl::GetFlag(FLAGS_checkpoint_every);
   if (t.trainer.checkpoint_every == 0 && c.budget != train::Budget::kSmoke) {
-    t.trainer.checkpoint_every = 2000;
+    t.trainer.checkpoint_every = 1000;
   }
   OTGAN_RETURN_IF_ERROR(CheckPositive("log_every", t.trainer.log_every));
   OTGAN_RETURN_IF_ERROR(CheckNonNegative("sample_every", t.trainer.sample_every));
