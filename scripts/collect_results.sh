@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Copies the small, committable files of a finished run folder into results/:
+#   manifest.json (+ manifest_resume.json), metrics.csv, samples_final.png,
+#   eval.json, critic_surface.{npy,json} (toys), and COMMAND (how it was made).
+# Checkpoints, sample series and .npy sample sets stay in the run folder.
+#
+# Usage: scripts/collect_results.sh RUN_DIR RESULTS_DIR "COMMAND THAT PRODUCED THE RUN"
+#   scripts/collect_results.sh runs/sinkhorn_gan_mnist/cpu results/sinkhorn_gan_mnist \
+#       "bazel run //replications:sinkhorn_gan_mnist -- --budget=cpu --threads=1"
+set -euo pipefail
+
+die() { echo "collect_results.sh: $*" >&2; exit 1; }
+[[ $# -eq 3 ]] || die "usage: collect_results.sh RUN_DIR RESULTS_DIR COMMAND"
+run=$1; dest=$2; cmd=$3
+for f in manifest.json metrics.csv samples_final.png eval.json; do
+  [[ -s "$run/$f" ]] || die "$run/$f is missing or empty: is the run finished and evaluated (bazel run //eval:evaluate -- --run=$run)?"
+done
+
+tmp=$(mktemp -d "${dest%/}.tmp.XXXXXX" 2>/dev/null || { mkdir -p "$(dirname "$dest")"; mktemp -d "${dest%/}.tmp.XXXXXX"; })
+trap 'rm -rf "$tmp"' EXIT
+for f in manifest.json manifest_resume.json metrics.csv samples_final.png eval.json \
+         critic_surface.npy critic_surface.json; do
+  [[ -f "$run/$f" ]] && cp "$run/$f" "$tmp/$f"
+done
+printf '%s\n' "$cmd" > "$tmp/COMMAND"
+rm -rf "$dest"
+mv "$tmp" "$dest"   # the results folder appears whole or not at all
+trap - EXIT
+echo "collect_results.sh: $run -> $dest ($(du -sh "$dest" | cut -f1))"
