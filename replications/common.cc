@@ -10,7 +10,9 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "lib/eval/run_eval.h"
 #include "lib/io/flag_values.h"
+#include "lib/io/json.h"
 #include "lib/io/manifest.h"
 #include "lib/util/runtime.h"
 #include "lib/util/status.h"
@@ -126,6 +128,21 @@ int Main(int argc, char** argv, const std::string& target, const std::string& us
     std::fprintf(stderr, "%s: %s\n", target.c_str(), std::string(status.message()).c_str());
     return 1;
   }
+  // Every finished run is scored: <run_dir>/eval.json (lib/eval/run_eval.h).
+  // Smoke runs evaluate their few samples on the small-N path (seconds).
+  eval::RunEvalOptions eval_options;
+  eval_options.data_dir = config->data_dir;
+  eval_options.seed = config->seed;
+  absl::StatusOr<absl::StatusOr<io::Json>> evaluated = TorchCall(
+      "evaluation", [&] { return eval::EvaluateRunDir(config->run_dir, eval_options); });
+  absl::Status eval_status = evaluated.ok() ? evaluated->status() : evaluated.status();
+  if (!eval_status.ok()) {
+    std::fprintf(stderr, "%s: training finished but the evaluation of %s failed: %s\n",
+                 target.c_str(), config->run_dir.c_str(),
+                 std::string(eval_status.message()).c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "%s: eval: %s\n", target.c_str(), eval::EvalSummary(**evaluated).c_str());
   std::fprintf(stderr,
                "%s: done. Results in %s: manifest.json, metrics.csv, samples_final.png, "
                "samples_eval.npy, eval.json\n",
