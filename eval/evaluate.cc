@@ -22,6 +22,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "lib/eval/run_eval.h"
 #include "lib/io/json.h"
 #include "lib/util/runtime.h"
@@ -69,8 +70,16 @@ absl::StatusOr<Config> ConfigFromFlags() {
   c.run_dir = ResolveUserPath(run);
   std::error_code ec;
   if (!fs::is_directory(c.run_dir, ec)) {
-    return absl::InvalidArgumentError(absl::StrCat("--run=", run, ": no such folder (looked for ",
-                                                   c.run_dir, ")"));
+    std::vector<std::string> looked;
+    if (const char* wd = std::getenv("BUILD_WORKING_DIRECTORY"); wd != nullptr && *wd) {
+      looked.push_back((fs::path(wd) / run).string());
+    }
+    if (const std::string root = WorkspaceRoot(); !root.empty()) {
+      looked.push_back((fs::path(root) / run).string());
+    }
+    if (looked.empty() || fs::path(run).is_absolute()) looked = {run};
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--run=", run, ": no such folder (looked for ", absl::StrJoin(looked, " and "), ")"));
   }
   c.options.data_dir = ResolveUserPath(absl::GetFlag(FLAGS_data_dir));
   c.options.max_samples = absl::GetFlag(FLAGS_max_samples);

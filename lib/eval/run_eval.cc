@@ -355,7 +355,9 @@ absl::StatusOr<io::Json> EvaluateRunDir(const std::string& run_dir,
                                                    kKnownDatasets));
   }
   OTGAN_ASSIGN_OR_RETURN(at::Tensor samples, ReadSamples(samples_path, options.max_samples));
-  const std::string data_dir = options.data_dir.empty() ? DefaultDataDir() : options.data_dir;
+  std::string data_dir = options.data_dir.empty() ? DefaultDataDir() : options.data_dir;
+  // Recorded (and used) as an absolute path, so the command in eval.json works anywhere.
+  if (fs::path abs = fs::absolute(data_dir, ec); !ec) data_dir = abs.lexically_normal().string();
 
   io::Json j = io::Json::Object();
   j.Set("run_dir", run_dir);
