@@ -1,0 +1,413 @@
+#include "replications/assigner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/csrc/autograd/grad_mode.h>
+#include <torch/optim/optimizer.h>
+
+#include "absl/flags/flag.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "lib/data/dataset.h"
+#include "lib/io/image_grid.h"
+#include "lib/nn/image_nets.h"
+#include "lib/nn/mlp.h"
+#include "lib/ot/cost.h"
+#include "lib/ot/semidiscrete.h"
+#include "lib/train/losses.h"
+#include "lib/train/optim.h"
+#include "lib/train/schedule.h"
+#include "lib/train/trainer.h"
+#include "lib/util/status.h"
+#include "replications/common.h"
+#include "replications/wgan_family.h"
+
+ABSL_FLAG(std::string, cost, "square",
+          "square: assignment 0.1|x-y|^2, generator |x-y|^2 | ssim: assignment -PSNR, "
+          "generator 1 - SSIM [code]");
+ABSL_FLAG(double, g_lr, 1e-4, "generator RMSProp learning rate [code]");
+ABSL_FLAG(double, psi_lr, 5e-5, "assigner RMSProp learning rate [code]");
+ABSL_FLAG(int, assigner_steps, 5, "assigner steps per main loop [code]");
+ABSL_FLAG(int64_t, latent, 250, "latent dimension [code]");
+ABSL_FLAG(int64_t, latent_centres, 10000, "fixed N(0, I) latent centres [code]");
+ABSL_FLAG(double, latent_sigma, 0.1, "std of the noise added to a latent centre [code]");
+ABSL_FLAG(int64_t, latent_batch, 0,
+          "generated points per assignment chunk, the granularity of N; 0 = code's value "
+          "(400 for square, 200 for ssim; 50 at --budget=smoke)");
+ABSL_FLAG(int64_t, n_first, 0,
+          "generated points per assigner step in the first main loop; 0 = budget default "
+          "(paper: 15 latent batches, code's 6000 / 3000)");
+ABSL_FLAG(int64_t, n_last, 0,
+          "generated points per assigner step reached at the last main loop; 0 = budget default "
+          "(paper: n_first + 25 * real images, code's ~130k)");
+ABSL_FLAG(double, assign_scale, 0,
+          "factor on the assignment cost; 0 = code's value (0.1 on |x-y|^2 for square, 1 on "
+          "-PSNR for ssim)");
+ABSL_FLAG(bool, unit_diameter, false,
+          "divide squared pixel distances by the squared diameter of the real set (so the data "
+          "diameter is 1); default: the code's [-1,1] pixel units");
+ABSL_FLAG(int64_t, gen_batch, 50, "minibatch of (latent, assigned real) pairs per generator step [code]");
+ABSL_FLAG(int, gen_epochs, 1, "passes over the stored pairs per main loop [code: 1]");
+ABSL_FLAG(int64_t, num_real, 5000, "real training images: a fixed seeded subset [code]");
+ABSL_FLAG(uint64_t, subset_seed, 0,
+          "seed of the real subset (0 = the subset lib/eval's Laschos W1 compares against)");
+ABSL_FLAG(int64_t, sample_every, 0, "sample grid every this many main loops; 0 = budget default");
+ABSL_FLAG(int64_t, checkpoint_every, 0, "checkpoint every this many main loops; 0 = budget default");
+
+namespace otgan::replications {
+namespace {
+
+enum class CostChoice { kSquare, kSsim };
+
+struct AssignerConfig {
+  data::DatasetName dataset = data::DatasetName::kMnist;
+  CostChoice cost = CostChoice::kSquare;
+  std::string cost_name;
+  train::OptimizerSpec g_opt;
+  train::OptimizerSpec psi_opt;
+  int assigner_steps = 5;
+  int64_t latent = 250;
+  int64_t latent_centres = 10000;
+  double latent_sigma = 0.1;
+  int64_t latent_batch = 400;
+  int64_t n_first = 0;
+  int64_t n_last = 0;
+  double assign_scale = 0.1;
+  bool unit_diameter = false;
+  int64_t gen_batch = 50;
+  int gen_epochs = 1;
+  int64_t num_real = 5000;
+  uint64_t subset_seed = 0;
+  train::TrainerConfig trainer;
+};
+
+std::string Target(data::DatasetName dataset) {
+  return absl::StrCat("assigner_", data::DatasetNameString(dataset));
+}
+
+absl::StatusOr<AssignerConfig> ConfigFromFlags(const CommonConfig& c, data::DatasetName dataset) {
+  AssignerConfig a;
+  a.dataset = dataset;
+  a.cost_name = absl::GetFlag(FLAGS_cost);
+  if (a.cost_name == "square") {
+    a.cost = CostChoice::kSquare;
+  } else if (a.cost_name == "ssim") {
+    a.cost = CostChoice::kSsim;
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--cost=", a.cost_name, ": expected square or ssim"));
+  }
+  const bool square = a.cost == CostChoice::kSquare;
+  a.g_opt = train::LaschosGeneratorRmsProp();
+  a.g_opt.lr = absl::GetFlag(FLAGS_g_lr);
+  a.psi_opt = train::LaschosAssignerRmsProp();
+  a.psi_opt.lr = absl::GetFlag(FLAGS_psi_lr);
+  a.assigner_steps = absl::GetFlag(FLAGS_assigner_steps);
+  a.latent = absl::GetFlag(FLAGS_latent);
+  a.latent_centres = absl::GetFlag(FLAGS_latent_centres);
+  a.latent_sigma = absl::GetFlag(FLAGS_latent_sigma);
+  a.latent_batch = absl::GetFlag(FLAGS_latent_batch);
+  if (a.latent_batch == 0) {
+    // Smoke: one small batch, so a main loop takes a second or two here.
+    a.latent_batch = c.budget == train::Budget::kSmoke ? 50 : (square ? 400 : 200);
+  }
+  a.assign_scale = absl::GetFlag(FLAGS_assign_scale);
+  if (a.assign_scale == 0) a.assign_scale = square ? 0.1 : 1.0;
+  a.unit_diameter = absl::GetFlag(FLAGS_unit_diameter);
+  a.gen_batch = absl::GetFlag(FLAGS_gen_batch);
+  a.gen_epochs = absl::GetFlag(FLAGS_gen_epochs);
+  a.num_real = absl::GetFlag(FLAGS_num_real);
+  a.subset_seed = absl::GetFlag(FLAGS_subset_seed);
+  OTGAN_RETURN_IF_ERROR(CheckPositive("g_lr", a.g_opt.lr));
+  OTGAN_RETURN_IF_ERROR(CheckPositive("psi_lr", a.psi_opt.lr));
+  OTGAN_RETURN_IF_ERROR(CheckPositive("assigner_steps", a.assigner_steps));
+  OTGAN_RETURN_IF_ERROR(CheckPositive("latent", a.latent));
+  OTGAN_RETURN_IF_ERROR(CheckPositive("latent_centres", a.latent_centres));
+  OTGAN_RETURN_IF_ERROR(CheckNonNegative("latent_sigma", a.latent_sigma));
+  OTGAN_RETURN_IF_ERROR(CheckPositive("latent_batch", a.latent_batch));
+  OTGAN_RETURN_IF_ERROR(CheckPositive("assign_scale", a.assign_scale));
+  OTGAN_RETURN_IF_ERROR(CheckPositive("gen_batch", a.gen_batch));
+  OTGAN_RETURN_IF_ERROR(CheckPositive("gen_epochs", a.gen_epochs));
+  OTGAN_RETURN_IF_ERROR(CheckPositive("num_real", a.num_real));
+  if (a.latent_batch > a.latent_centres) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--latent_batch=", a.latent_batch, ": a latent batch draws distinct centres, so it must "
+        "be at most --latent_centres=", a.latent_centres));
+  }
+
+  // Main loops and the growth of N per budget. smoke: a pipeline check in
+  // seconds; cpu: about an hour on 2 cores (see replications/README.md);
+  // paper: 500 loops, N from 15 latent batches up by 25 * M (their code).
+  const int64_t loops = StepsFor(c, 2, 100, 500);
+  int64_t n_first = 0, n_last = 0;
+  switch (c.budget) {
+    case train::Budget::kSmoke:
+      n_first = a.latent_batch;
+      n_last = 2 * a.latent_batch;
+      break;
+    case train::Budget::kCpu:
+      // Measured here (OMP_WAIT_POLICY=passive, load ~6): a main loop costs
+      // ~2 s + ~22 ms per generated point, so 100 loops over 800 -> 2800
+      // points take ~70 min loaded, less on an idle machine.
+      n_first = 800;
+      n_last = 2800;
+      break;
+    case train::Budget::kPaper:
+      n_first = 15 * a.latent_batch;
+      n_last = n_first + 25 * a.num_real;
+      break;
+  }
+  a.n_first = absl::GetFlag(FLAGS_n_first) > 0 ? absl::GetFlag(FLAGS_n_first) : n_first;
+  a.n_last = absl::GetFlag(FLAGS_n_last) > 0 ? absl::GetFlag(FLAGS_n_last) : n_last;
+  OTGAN_RETURN_IF_ERROR(CheckNonNegative("n_first", absl::GetFlag(FLAGS_n_first)));
+  OTGAN_RETURN_IF_ERROR(CheckNonNegative("n_last", absl::GetFlag(FLAGS_n_last)));
+  if (a.n_first < a.latent_batch) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--n_first=", a.n_first, ": expected at least one latent batch (", a.latent_batch, ")"));
+  }
+  if (a.n_last < a.n_first) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--n_last=", a.n_last, ": expected at least --n_first=", a.n_first));
+  }
+
+  a.trainer.run_dir = c.run_dir;
+  a.trainer.total_steps = loops;
+  a.trainer.resume = c.resume;
+  a.trainer.log_every = 1;
+  a.trainer.sample_every = absl::GetFlag(FLAGS_sample_every);
+  if (a.trainer.sample_every == 0) a.trainer.sample_every = c.budget == train::Budget::kSmoke ? 2 : 5;
+  a.trainer.checkpoint_every = absl::GetFlag(FLAGS_checkpoint_every);
+  if (a.trainer.checkpoint_every == 0 && c.budget != train::Budget::kSmoke) {
+    a.trainer.checkpoint_every = 10;
+  }
+  OTGAN_RETURN_IF_ERROR(CheckNonNegative("sample_every", a.trainer.sample_every));
+  OTGAN_RETURN_IF_ERROR(CheckNonNegative("checkpoint_every", a.trainer.checkpoint_every));
+  return a;
+}
+
+// Latents of their code's MultiGaussian_latent: a batch takes distinct centres
+// (a random permutation's first rows) plus sigma * N(0, I) noise.
+at::Tensor DrawLatents(const at::Tensor& centres, int64_t n, double sigma,
+                       c10::optional<at::Generator> gen = c10::nullopt) {
+  at::Tensor pick = at::randperm(centres.size(0), gen, at::TensorOptions().dtype(at::kLong))
+                        .narrow(0, 0, n)
+                        .to(centres.device());
+  at::Tensor noise = at::randn({n, centres.size(1)}, gen, at::TensorOptions().dtype(at::kFloat));
+  return centres.index_select(0, pick) + sigma * noise.to(centres.device());
+}
+
+// Largest Euclidean distance between two of the images [M, 1, H, W].
+double Diameter(const at::Tensor& images) {
+  torch::NoGradGuard no_grad;
+  at::Tensor flat = images.reshape({images.size(0), -1});
+  return std::sqrt(ot::PairwiseCost(flat, flat, ot::CostKind::kSqEuclidean).max().item<double>());
+}
+
+absl::Status Run(const CommonConfig& c, data::DatasetName dataset) {
+  OTGAN_ASSIGN_OR_RETURN(AssignerConfig a, ConfigFromFlags(c, dataset));
+  data::ImageDatasetOptions dopt;
+  dopt.dataset = dataset;
+  dopt.split = data::Split::kTrain;
+  dopt.data_dir = c.data_dir;
+  dopt.range = data::ValueRange::kMinusOneOne;
+  dopt.resize = 32;
+  dopt.subset_size = a.num_real;
+  dopt.subset_seed = a.subset_seed;
+  OTGAN_ASSIGN_OR_RETURN(data::ImageDataset ds, data::LoadImageDataset(dopt));
+  const at::Tensor real = ds.images.to(c.device);                  // [M, 1, 32, 32]
+  const at::Tensor real_flat = real.reshape({real.size(0), -1});   // [M, 1024]
+  const int64_t m = real.size(0);
+  const double diameter = Diameter(real);
+  const double sq_unit = a.unit_diameter ? diameter * diameter : 1.0;
+
+  // Fixed latent centres: a function of the seed, rebuilt identically on resume.
+  at::Generator centre_gen = at::make_generator<at::CPUGeneratorImpl>(c.seed + 0xCE47E5ull);
+  const at::Tensor centres =
+      at::randn({a.latent_centres, a.latent}, centre_gen, at::TensorOptions().dtype(at::kFloat))
+          .to(c.device);
+
+  at::manual_seed(c.seed);
+  nn::LaschosGenerator gen(a.latent);
+  nn::Mlp psi_net(nn::MlpOptions{.in = real_flat.size(1),
+                                 .hidden = {512, 512, 512, 512},
+                                 .out = 1,
+                                 .activation = nn::Activation::kLeakyReLU,
+                                 .output = nn::Activation::kNone});
+  gen->to(c.device);
+  psi_net->to(c.device);
+  OTGAN_ASSIGN_OR_RETURN(auto g_opt, train::MakeOptimizer(a.g_opt, gen->parameters()));
+  OTGAN_ASSIGN_OR_RETURN(auto psi_opt, train::MakeOptimizer(a.psi_opt, psi_net->parameters()));
+
+  const bool square = a.cost == CostChoice::kSquare;
+  const double scale = a.assign_scale;
+  auto assign = [&](const at::Tensor& fake, const at::Tensor& psi) {
+    if (square) {
+      return ot::AssignSemiDiscrete(fake.reshape({fake.size(0), -1}), real_flat, psi,
+                                    ot::CostKind::kSqEuclidean, scale / sq_unit);
+    }
+    return ot::AssignSemiDiscrete(fake, real, psi, [scale](const at::Tensor& xc, const at::Tensor& y) {
+      return ot::PsnrCost(xc, y, /*data_range=*/2.0) * scale;
+    });
+  };
+  const train::PairCostFn pair_cost = [&](const at::Tensor& x, const at::Tensor& y) {
+    if (square) return train::SquaredEuclideanPairCost(x, y) / sq_unit;
+    return ot::SsimPaired(x, y, /*data_range=*/2.0);
+  };
+
+  const std::string assign_desc =
+      square ? absl::StrFormat("%g |x-y|^2%s", scale, a.unit_diameter ? " / D^2" : " (pixels in [-1,1])")
+             : absl::StrFormat("%g * -PSNR(x, y; range 2) [code: 1 - PSNR]", scale);
+  const std::string gen_desc =
+      square ? absl::StrCat("|x-y|^2", a.unit_diameter ? " / D^2" : " (pixels in [-1,1])")
+             : "1 - SSIM (11x11 Gaussian window, sigma 1.5; code: filter_size 4)";
+  OTGAN_RETURN_IF_ERROR(StartRun(
+      c, {{"eval_dataset", data::DatasetNameString(dataset)},
+          {"sample_range", "-1,1"},
+          {"image_size", "32"},
+          {"sample_shape", "N,1,32,32"},
+          {"settings_source",
+           "code (artnoage/Optimal-Transport-GAN, Mnist_Square.py / Mnist_Ssim.py); cpu budget "
+           "scales down main loops and N"},
+          {"data", ds.description},
+          {"data_diameter", absl::StrFormat("%.6g", diameter)},
+          {"cost", a.cost_name},
+          {"assignment_cost", assign_desc},
+          {"generator_cost", gen_desc},
+          {"generator_optimizer", train::Describe(a.g_opt)},
+          {"assigner_optimizer", train::Describe(a.psi_opt)},
+          {"main_loops", absl::StrCat(a.trainer.total_steps)},
+          {"assigner_steps", absl::StrCat(a.assigner_steps)},
+          {"n_schedule", absl::StrCat(a.n_first, " -> ", a.n_last, " generated points per assigner "
+                                      "step, whole batches of ", a.latent_batch, ", linear in the loop")},
+          {"generator_update",
+           absl::StrCat(a.gen_epochs, " pass(es) over the last assigner step's pairs in minibatches of ",
+                        a.gen_batch, " (incomplete last minibatch dropped, as in the code)")},
+          {"latent", absl::StrCat(a.latent, "-d: one of ", a.latent_centres,
+                                  " fixed N(0,I) centres + ", a.latent_sigma, " N(0,I)")},
+          {"architecture", "generator: Laschos 32x32 deconv [code]; assigner: Mlp 1024 -> 4 x 512 "
+                           "LeakyReLU(0.2) -> 1"},
+          {"eval_seed", absl::StrCat(EvalSeed(c))}}));
+
+  train::Trainer trainer(a.trainer);
+  trainer.AddModule("generator", gen.ptr());
+  trainer.AddModule("assigner", psi_net.ptr());
+  trainer.AddOptimizer("gen_opt", g_opt.get());
+  trainer.AddOptimizer("assigner_opt", psi_opt.get());
+  at::Generator fixed_gen = at::make_generator<at::CPUGeneratorImpl>(c.seed + 17);
+  const at::Tensor fixed_z =
+      centres.narrow(0, 0, std::min<int64_t>(64, a.latent_centres)) +
+      a.latent_sigma * at::randn({std::min<int64_t>(64, a.latent_centres), a.latent}, fixed_gen,
+                                 at::TensorOptions().dtype(at::kFloat))
+                           .to(c.device);
+  io::GridOptions grid;
+  grid.lo = -1.0;
+  grid.hi = 1.0;
+  trainer.SetSampleFn([&] { return gen->forward(fixed_z); }, grid);
+
+  const int64_t loops = a.trainer.total_steps;
+  auto step = [&](int64_t loop) -> absl::StatusOr<train::StepLosses> {
+    const int64_t n = AssignerPointsPerStep(loop, loops, a.n_first, a.n_last, a.latent_batch);
+    std::vector<at::Tensor> latents, indices;
+    double objective = 0, variance = 0, unassigned = 0, transport = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int k = 0; k < a.assigner_steps; ++k) {
+      const bool last = k + 1 == a.assigner_steps;
+      at::Tensor psi_out = psi_net->forward(real_flat).reshape({-1});  // [M], with autograd
+      const at::Tensor psi = psi_out.detach();
+      at::Tensor counts = at::zeros({m}, at::TensorOptions().dtype(at::kLong).device(c.device));
+      double cost_sum = 0;
+      for (int64_t done = 0; done < n; done += a.latent_batch) {
+        torch::NoGradGuard no_grad;
+        at::Tensor z = DrawLatents(centres, a.latent_batch, a.latent_sigma);
+        ot::SemiDiscreteAssignment s = assign(gen->forward(z), psi);
+        counts += s.counts;
+        cost_sum += (s.min_value - psi.index_select(0, s.index)).sum().item<double>();
+        if (last) {
+          latents.push_back(z);
+          indices.push_back(s.index);
+        }
+      }
+      at::Tensor loss = train::AssignerLoss(psi_out, counts, n);
+      psi_opt->zero_grad();
+      loss.backward();
+      psi_opt->step();
+      if (last) {
+        objective = -loss.item<double>();
+        variance = ot::AssignmentVariance(counts, n);
+        unassigned = (counts == 0).sum().item<double>() / static_cast<double>(m);
+        transport = cost_sum / static_cast<double>(n);
+      }
+    }
+    const auto t1 = std::chrono::steady_clock::now();
+    // Generator: replay the last assigner step's pairs.
+    const at::Tensor z_all = at::cat(latents, 0);
+    const at::Tensor idx_all = at::cat(indices, 0);
+    double gen_loss_sum = 0;
+    int64_t gen_steps = 0;
+    for (int e = 0; e < a.gen_epochs; ++e) {
+      for (int64_t s = 0; s + a.gen_batch <= n; s += a.gen_batch) {
+        at::Tensor g = gen->forward(z_all.narrow(0, s, a.gen_batch));
+        at::Tensor y = real.index_select(0, idx_all.narrow(0, s, a.gen_batch));
+        at::Tensor loss = train::AssignedTransportLoss(g, y, pair_cost);
+        g_opt->zero_grad();
+        loss.backward();
+        g_opt->step();
+        gen_loss_sum += loss.item<double>();
+        ++gen_steps;
+      }
+    }
+    const auto t2 = std::chrono::steady_clock::now();
+    return train::StepLosses{{"gen_loss", gen_steps > 0 ? gen_loss_sum / gen_steps : 0.0},
+                             {"assigner_objective", objective},
+                             {"assignment_variance", variance},
+                             {"unassigned_fraction", unassigned},
+                             {"assign_cost", transport},
+                             {"n_generated", static_cast<double>(n)},
+                             {"gen_steps", static_cast<double>(gen_steps)},
+                             {"assigner_seconds", std::chrono::duration<double>(t1 - t0).count()},
+                             {"generator_seconds", std::chrono::duration<double>(t2 - t1).count()}};
+  };
+  OTGAN_RETURN_IF_ERROR(trainer.Run(
+      step, {"gen_loss", "assigner_objective", "assignment_variance", "unassigned_fraction",
+             "assign_cost", "n_generated", "gen_steps", "assigner_seconds", "generator_seconds"}));
+
+  // Evaluation samples from the model's own latent law: centres drawn with a
+  // generator seeded from EvalSeed, noise from WriteEvalSamples' N(0, I) draws.
+  at::Generator eval_pick = at::make_generator<at::CPUGeneratorImpl>(EvalSeed(c) + 1);
+  return WriteEvalSamples(c, a.latent, [&](const at::Tensor& noise) {
+    const int64_t b = noise.size(0);
+    at::Tensor pick = at::randperm(a.latent_centres, eval_pick, at::TensorOptions().dtype(at::kLong))
+                          .narrow(0, 0, std::min(b, a.latent_centres));
+    if (b > a.latent_centres) pick = pick.repeat({(b + a.latent_centres - 1) / a.latent_centres}).narrow(0, 0, b);
+    return gen->forward(centres.index_select(0, pick.to(c.device)) + a.latent_sigma * noise);
+  });
+}
+
+}  // namespace
+
+int64_t AssignerPointsPerStep(int64_t loop, int64_t loops, int64_t n_first, int64_t n_last,
+                              int64_t latent_batch) {
+  const int64_t b0 = std::max<int64_t>(1, n_first / latent_batch);
+  const double growth = static_cast<double>(n_last - n_first) / static_cast<double>(latent_batch);
+  const double t = loops > 0 ? static_cast<double>(loop) / static_cast<double>(loops) : 0.0;
+  return (b0 + static_cast<int64_t>(std::floor(growth * t))) * latent_batch;
+}
+
+int AssignerMain(int argc, char** argv, data::DatasetName dataset) {
+  const std::string target = Target(dataset);
+  return Main(argc, argv, target,
+              absl::StrCat("Laschos et al. 2019 assigner GAN on ", data::DatasetNameString(dataset),
+                           " (5000 images, 32x32).\n  ", target,
+                           " --budget=smoke|cpu|paper --cost=square|ssim [--out=DIR] ..."),
+              [dataset](const CommonConfig& c) { return Run(c, dataset); });
+}
+
+}  // namespace otgan::replications
