@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -85,10 +86,13 @@ absl::Status RenderFigure(const Figure& figure, const std::string& stem) {
   auto cleanup = [&] {
     for (const std::string& p : {tmp_pdf, tmp_png, marker, errlog}) RemoveQuietly(p);
   };
+  // For debugging figures: OTGAN_GNUPLOT_ECHO=1 prints every script on stderr.
+  const char* echo = std::getenv("OTGAN_GNUPLOT_ECHO");
+  const std::string tee = echo != nullptr && echo[0] == '1' ? "tee /dev/stderr | " : "";
   {
-    // gnuplot reading a pipe stops at the first error, so the marker written
-    // by the last line exists only if every command before it succeeded.
-    Gnuplot gp(absl::StrCat("gnuplot 2> ", Quote(errlog), " > /dev/null"));
+    // gnuplot goes on after an error on a pipe; the marker written by the
+    // last line reports the last error (GPVAL_ERRNO), 0 when there was none.
+    Gnuplot gp(absl::StrCat(tee, "gnuplot 2> ", Quote(errlog), " > /dev/null"));
     for (const auto& [name, text] : figure.data) {
       gp << "$" << name << " << EOD\n" << text << "EOD\n";
     }
