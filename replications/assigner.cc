@@ -56,7 +56,7 @@ ABSL_FLAG(bool, unit_diameter, false,
           "diameter is 1); default: the code's [-1,1] pixel units");
 ABSL_FLAG(int64_t, gen_batch, 50, "minibatch of (latent, assigned real) pairs per generator step [code]");
 ABSL_FLAG(int, gen_epochs, 1, "passes over the stored pairs per main loop [code: 1]");
-ABSL_FLAG(int64_t, num_real, 5000, "real training images: a fixed seeded subset [code]");
+ABSL_FLAG(int64_t, num_real, 5000, "real training images: a fixed seeded subset [code] (smoke: 1000)");
 ABSL_FLAG(uint64_t, subset_seed, 0,
           "seed of the real subset (0 = the subset lib/eval's Laschos W1 compares against)");
 ABSL_FLAG(int64_t, sample_every, 0, "sample grid every this many main loops; 0 = budget default");
@@ -87,6 +87,7 @@ struct AssignerConfig {
   int64_t num_real = 5000;
   uint64_t subset_seed = 0;
   train::TrainerConfig trainer;
+  SmokeOverrides smoke;
 };
 
 std::string Target(data::DatasetName dataset) {
@@ -126,6 +127,8 @@ absl::StatusOr<AssignerConfig> ConfigFromFlags(const CommonConfig& c, data::Data
   a.gen_epochs = absl::GetFlag(FLAGS_gen_epochs);
   a.num_real = absl::GetFlag(FLAGS_num_real);
   a.subset_seed = absl::GetFlag(FLAGS_subset_seed);
+  // Smoke: 1000 real images keep the assigner's passes over them short.
+  ApplySmokeDefault(c, "num_real", int64_t{1000}, &a.num_real, &a.smoke);
   OTGAN_RETURN_IF_ERROR(CheckPositive("g_lr", a.g_opt.lr));
   OTGAN_RETURN_IF_ERROR(CheckPositive("psi_lr", a.psi_opt.lr));
   OTGAN_RETURN_IF_ERROR(CheckPositive("assigner_steps", a.assigner_steps));
@@ -294,6 +297,7 @@ absl::Status Run(const CommonConfig& c, data::DatasetName dataset) {
                                   " fixed N(0,I) centres + ", a.latent_sigma, " N(0,I)")},
           {"architecture", "generator: Laschos 32x32 deconv [code]; assigner: Mlp 1024 -> 4 x 512 "
                            "LeakyReLU(0.2) -> 1"},
+          {"smoke_overrides", a.smoke.Describe()},
           {"eval_seed", absl::StrCat(EvalSeed(c))}}));
 
   train::Trainer trainer(a.trainer);
