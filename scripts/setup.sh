@@ -29,6 +29,7 @@ PACKAGES=(
   texlive-fonts-recommended
   dataset-fashion-mnist
   python3-numpy python3-pot
+  poppler-utils
 )
 
 SUDO=""
