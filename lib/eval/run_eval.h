@@ -10,9 +10,10 @@
 // samples_eval.npy holds [N,1,H,W] images or [N,2] toy points (float32/64).
 //
 // Images: FID-LeNet, KID, classifier IS, label KL and k-NN precision/recall
-// with the dataset's committed classifier (lib/eval/image_metrics.h) against
-// the real test split (all 10000 images when N >= 5000; a seeded subset of N
-// test images for smaller, smoke-sized N), and the Laschos exact pixel W1
+// with the dataset's committed classifier (lib/eval/image_metrics.h): the
+// first min(N, 10000) generated images against as many real test images (a
+// seeded subset; equal counts because k-NN precision/recall depend on them),
+// and the Laschos exact pixel W1
 // (lib/eval/pixel_w1.h) with its real-vs-real floor: with N >= 5000 the
 // published protocol (5000 real training images, each block of 5000
 // generated; a trailing partial block is left out and said so); with N < 5000
