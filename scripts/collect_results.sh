@@ -16,7 +16,9 @@ for f in manifest.json metrics.csv samples_final.png eval.json; do
   [[ -s "$run/$f" ]] || die "$run/$f is missing or empty: is the run finished and evaluated (bazel run //eval:evaluate -- --run=$run)?"
 done
 
-tmp=$(mktemp -d "${dest%/}.tmp.XXXXXX" 2>/dev/null || { mkdir -p "$(dirname "$dest")"; mktemp -d "${dest%/}.tmp.XXXXXX"; })
+mkdir -p "$(dirname "$dest")"
+tmp=$(mktemp -d "${dest%/}.tmp.XXXXXX")
+chmod 755 "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 for f in manifest.json manifest_resume.json metrics.csv samples_final.png eval.json \
          critic_surface.npy critic_surface.json; do
