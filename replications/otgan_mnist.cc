@@ -45,17 +45,8 @@
 #include "lib/train/trainer.h"
 #include "lib/util/status.h"
 #include "replications/common.h"
+#include "replications/otgan_family.h"
 
-ABSL_FLAG(int64_t, batch_size, 256,
-          "points in each of the four batches X, X', Y, Y' (paper: 8000 on 8 GPUs; "
-          "batch 200 was unstable on CIFAR-10)");
-ABSL_FLAG(double, sinkhorn_eps, 1.0 / 500, "entropic regularisation on the cosine cost scale [0, 2]");
-ABSL_FLAG(int, sinkhorn_iters, 500, "log-domain Sinkhorn iterations per transport problem");
-ABSL_FLAG(double, sinkhorn_tol, 0,
-          "stop a Sinkhorn solve early below this L1 marginal error; 0 = always run "
-          "--sinkhorn_iters (the official code)");
-ABSL_FLAG(int, gen_steps_per_critic, 3, "generator updates per critic update (paper 3, code 5)");
-ABSL_FLAG(double, lr, 3e-4, "Adam learning rate of both nets (betas 0.5, 0.999)");
 ABSL_FLAG(int64_t, latent, 100, "latent dimension (z ~ U[-1,1]^latent)");
 ABSL_FLAG(int64_t, gen_dim, 64, "generator width (channels of the 14x14 layer)");
 ABSL_FLAG(int64_t, critic_dim, 64, "critic width (channels of the 7x7 layer before CReLU)");
@@ -65,53 +56,27 @@ ABSL_FLAG(int64_t, sample_every, 0, "sample grid every this many steps; 0 = the 
 namespace otgan::replications {
 namespace {
 
-struct OtganConfig {
-  int64_t batch_size;
-  ot::SinkhornOptions sinkhorn;
-  train::CriticSchedule schedule;
-  double lr;
+struct OtganConfig : OtganLossConfig {
   int64_t latent, gen_dim, critic_dim, embed, sample_every;
 };
 
-absl::Status Positive(const char* flag, int64_t v, int64_t min) {
-  if (v >= min) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat("--", flag, "=", v, ": expected at least ", min));
-}
-
 absl::StatusOr<OtganConfig> ConfigFromFlags() {
   OtganConfig c;
-  c.batch_size = absl::GetFlag(FLAGS_batch_size);
-  OTGAN_RETURN_IF_ERROR(Positive("batch_size", c.batch_size, 2));
-  c.sinkhorn.eps = absl::GetFlag(FLAGS_sinkhorn_eps);
-  c.sinkhorn.max_iter = absl::GetFlag(FLAGS_sinkhorn_iters);
-  c.sinkhorn.tol = absl::GetFlag(FLAGS_sinkhorn_tol);
-  if (!(c.sinkhorn.eps > 0)) {
-    return absl::InvalidArgumentError(absl::StrCat("--sinkhorn_eps=", c.sinkhorn.eps, ": expected > 0"));
-  }
-  OTGAN_RETURN_IF_ERROR(Positive("sinkhorn_iters", c.sinkhorn.max_iter, 1));
-  if (!(c.sinkhorn.tol >= 0)) {
-    return absl::InvalidArgumentError(absl::StrCat("--sinkhorn_tol=", c.sinkhorn.tol, ": expected >= 0"));
-  }
-  OTGAN_RETURN_IF_ERROR(ot::ValidateSinkhornOptions(c.sinkhorn));
-  c.schedule = train::OtGanSchedule();
-  c.schedule.gen_steps_per_critic = absl::GetFlag(FLAGS_gen_steps_per_critic);
-  OTGAN_RETURN_IF_ERROR(Positive("gen_steps_per_critic", c.schedule.gen_steps_per_critic, 1));
-  OTGAN_RETURN_IF_ERROR(train::ValidateSchedule(c.schedule));
-  c.lr = absl::GetFlag(FLAGS_lr);
-  if (!(c.lr > 0)) return absl::InvalidArgumentError(absl::StrCat("--lr=", c.lr, ": expected > 0"));
+  OTGAN_ASSIGN_OR_RETURN(OtganLossConfig loss, OtganLossConfigFromFlags());
+  static_cast<OtganLossConfig&>(c) = loss;
   c.latent = absl::GetFlag(FLAGS_latent);
   c.gen_dim = absl::GetFlag(FLAGS_gen_dim);
   c.critic_dim = absl::GetFlag(FLAGS_critic_dim);
   c.embed = absl::GetFlag(FLAGS_embed);
   c.sample_every = absl::GetFlag(FLAGS_sample_every);
-  OTGAN_RETURN_IF_ERROR(Positive("latent", c.latent, 1));
-  OTGAN_RETURN_IF_ERROR(Positive("gen_dim", c.gen_dim, 2));
+  OTGAN_RETURN_IF_ERROR(FlagAtLeast("latent", c.latent, 1));
+  OTGAN_RETURN_IF_ERROR(FlagAtLeast("gen_dim", c.gen_dim, 2));
   if (c.critic_dim < 2 || c.critic_dim % 2 != 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("--critic_dim=", c.critic_dim, ": expected an even number >= 2"));
   }
-  OTGAN_RETURN_IF_ERROR(Positive("embed", c.embed, 1));
-  OTGAN_RETURN_IF_ERROR(Positive("sample_every", c.sample_every, 0));
+  OTGAN_RETURN_IF_ERROR(FlagAtLeast("embed", c.embed, 1));
+  OTGAN_RETURN_IF_ERROR(FlagAtLeast("sample_every", c.sample_every, 0));
   return c;
 }
 

@@ -41,14 +41,8 @@
 #include "lib/train/trainer.h"
 #include "lib/util/status.h"
 #include "replications/common.h"
+#include "replications/otgan_family.h"
 
-ABSL_FLAG(int64_t, batch_size, 256, "points in each of the four batches X, X', Y, Y'");
-ABSL_FLAG(double, sinkhorn_eps, 1.0 / 500, "entropic regularisation on the cosine cost scale [0, 2]");
-ABSL_FLAG(int, sinkhorn_iters, 500, "log-domain Sinkhorn iterations per transport problem");
-ABSL_FLAG(double, sinkhorn_tol, 0,
-          "stop a Sinkhorn solve early below this L1 marginal error; 0 = always run --sinkhorn_iters");
-ABSL_FLAG(int, gen_steps_per_critic, 3, "generator updates per critic update (paper 3)");
-ABSL_FLAG(double, lr, 3e-4, "Adam learning rate of both nets (betas 0.5, 0.999)");
 ABSL_FLAG(int64_t, latent, 2, "latent dimension (z ~ N(0, I))");
 ABSL_FLAG(int64_t, hidden, 512, "width of the 3 hidden ReLU layers of both nets");
 ABSL_FLAG(int64_t, embed, 32, "critic embedding size (l2-normalised)");
@@ -61,48 +55,22 @@ constexpr int kPlotSize = 256;
 constexpr double kPlotHalfWidth = 2.0;
 constexpr int64_t kPlotPoints = 2000;
 
-struct MogConfig {
-  int64_t batch_size;
-  ot::SinkhornOptions sinkhorn;
-  train::CriticSchedule schedule;
-  double lr;
+struct MogConfig : OtganLossConfig {
   int64_t latent, hidden, embed, sample_every;
 };
 
-absl::Status AtLeast(const char* flag, int64_t v, int64_t min) {
-  if (v >= min) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat("--", flag, "=", v, ": expected at least ", min));
-}
-
 absl::StatusOr<MogConfig> ConfigFromFlags() {
   MogConfig c;
-  c.batch_size = absl::GetFlag(FLAGS_batch_size);
-  OTGAN_RETURN_IF_ERROR(AtLeast("batch_size", c.batch_size, 2));
-  c.sinkhorn.eps = absl::GetFlag(FLAGS_sinkhorn_eps);
-  c.sinkhorn.max_iter = absl::GetFlag(FLAGS_sinkhorn_iters);
-  c.sinkhorn.tol = absl::GetFlag(FLAGS_sinkhorn_tol);
-  if (!(c.sinkhorn.eps > 0)) {
-    return absl::InvalidArgumentError(absl::StrCat("--sinkhorn_eps=", c.sinkhorn.eps, ": expected > 0"));
-  }
-  OTGAN_RETURN_IF_ERROR(AtLeast("sinkhorn_iters", c.sinkhorn.max_iter, 1));
-  if (!(c.sinkhorn.tol >= 0)) {
-    return absl::InvalidArgumentError(absl::StrCat("--sinkhorn_tol=", c.sinkhorn.tol, ": expected >= 0"));
-  }
-  OTGAN_RETURN_IF_ERROR(ot::ValidateSinkhornOptions(c.sinkhorn));
-  c.schedule = train::OtGanSchedule();
-  c.schedule.gen_steps_per_critic = absl::GetFlag(FLAGS_gen_steps_per_critic);
-  OTGAN_RETURN_IF_ERROR(AtLeast("gen_steps_per_critic", c.schedule.gen_steps_per_critic, 1));
-  OTGAN_RETURN_IF_ERROR(train::ValidateSchedule(c.schedule));
-  c.lr = absl::GetFlag(FLAGS_lr);
-  if (!(c.lr > 0)) return absl::InvalidArgumentError(absl::StrCat("--lr=", c.lr, ": expected > 0"));
+  OTGAN_ASSIGN_OR_RETURN(OtganLossConfig loss, OtganLossConfigFromFlags());
+  static_cast<OtganLossConfig&>(c) = loss;
   c.latent = absl::GetFlag(FLAGS_latent);
   c.hidden = absl::GetFlag(FLAGS_hidden);
   c.embed = absl::GetFlag(FLAGS_embed);
   c.sample_every = absl::GetFlag(FLAGS_sample_every);
-  OTGAN_RETURN_IF_ERROR(AtLeast("latent", c.latent, 1));
-  OTGAN_RETURN_IF_ERROR(AtLeast("hidden", c.hidden, 1));
-  OTGAN_RETURN_IF_ERROR(AtLeast("embed", c.embed, 2));
-  OTGAN_RETURN_IF_ERROR(AtLeast("sample_every", c.sample_every, 0));
+  OTGAN_RETURN_IF_ERROR(FlagAtLeast("latent", c.latent, 1));
+  OTGAN_RETURN_IF_ERROR(FlagAtLeast("hidden", c.hidden, 1));
+  OTGAN_RETURN_IF_ERROR(FlagAtLeast("embed", c.embed, 2));
+  OTGAN_RETURN_IF_ERROR(FlagAtLeast("sample_every", c.sample_every, 0));
   return c;
 }
 
