@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Copies the small, committable files of a finished run folder into results/:
 #   manifest.json (+ manifest_resume.json), metrics.csv, samples_final.png,
-#   eval.json, critic_surface.{npy,json} (toys), and COMMAND (how it was made).
-# Checkpoints, sample series and .npy sample sets stay in the run folder.
+#   eval.json, critic_surface.{npy,json} (toys), samples_eval.npy when it is
+#   small (toys: N x 2 points, drawn by the figures over the true density), and
+#   COMMAND (how it was made).
+# Checkpoints, sample series and image .npy sample sets stay in the run folder.
 #
 # Usage: scripts/collect_results.sh RUN_DIR RESULTS_DIR "COMMAND THAT PRODUCED THE RUN"
 #   scripts/collect_results.sh runs/sinkhorn_gan_mnist/cpu results/sinkhorn_gan_mnist \
@@ -24,6 +26,10 @@ for f in manifest.json manifest_resume.json metrics.csv samples_final.png eval.j
          critic_surface.npy critic_surface.json; do
   [[ -f "$run/$f" ]] && cp "$run/$f" "$tmp/$f"
 done
+# Toy sample sets are a few tens of kB; image sample sets (15 MB) stay behind.
+if [[ -f "$run/samples_eval.npy" ]] && (( $(stat -c %s "$run/samples_eval.npy") <= 262144 )); then
+  cp "$run/samples_eval.npy" "$tmp/samples_eval.npy"
+fi
 printf '%s\n' "$cmd" > "$tmp/COMMAND"
 rm -rf "$dest"
 mv "$tmp" "$dest"   # the results folder appears whole or not at all

@@ -35,8 +35,11 @@ if [[ "$mode" == "ok" ]]; then
     fail "samples_fashion should be 'not yet run' in figures.json"
   grep -q 'wgan\\_mnist} & & \\multicolumn{8}{c}{not yet run}' "$out/tex/sec_wgan.tex" ||
     fail "sec_wgan.tex should list wgan_mnist as not yet run"
-  # The fixture's floor (eval.json) reaches the prose macros.
-  grep -q 'FloorMnist}{10.18' "$out/tex/numbers.tex" || fail "numbers.tex lacks the MNIST floor"
+  # The fixture's floor (eval.json, a real smoke evaluation) reaches the prose macros.
+  floor=$(grep -o '"w1_real_floor": *[0-9.eE+-]*' "$results/sinkhorn_gan_mnist/eval.json" | head -1 | sed 's/.*: *//')
+  [[ -n "$floor" ]] || fail "fixture sinkhorn_gan_mnist/eval.json has no w1_real_floor"
+  floor2=$(printf '%.2f' "$floor")
+  grep -q "FloorMnist}{$floor2" "$out/tex/numbers.tex" || fail "numbers.tex lacks the MNIST floor $floor2"
   # No temporary files left behind.
   if find "$out" -name '.*tmp*' | grep -q .; then fail "temporary files left in $out"; fi
   echo "PASS"
