@@ -147,9 +147,9 @@ absl::StatusOr<AssignerConfig> ConfigFromFlags(const CommonConfig& c, data::Data
   }
 
   // Main loops and the growth of N per budget. smoke: a pipeline check in
-  // seconds; cpu: about an hour on 2 cores (see replications/README.md);
+  // seconds; cpu: ~15 min at one thread (see replications/README.md);
   // paper: 500 loops, N from 15 latent batches up by 25 * M (their code).
-  const int64_t loops = StepsFor(c, 2, 100, 500);
+  const int64_t loops = StepsFor(c, 2, 25, 500);
   int64_t n_first = 0, n_last = 0;
   switch (c.budget) {
     case train::Budget::kSmoke:
@@ -157,11 +157,11 @@ absl::StatusOr<AssignerConfig> ConfigFromFlags(const CommonConfig& c, data::Data
       n_last = 2 * a.latent_batch;
       break;
     case train::Budget::kCpu:
-      // Measured here (OMP_WAIT_POLICY=passive, load ~6): a main loop costs
-      // ~2 s + ~22 ms per generated point, so 100 loops over 800 -> 2800
-      // points take ~70 min loaded, less on an idle machine.
+      // Measured here at one thread beside a second run: a main loop costs
+      // ~20 s (the assigner over the 5000 reals) + ~15 ms per generated
+      // point, so 25 loops over 800 -> 1200 points take ~15 min.
       n_first = 800;
-      n_last = 2800;
+      n_last = 1200;
       break;
     case train::Budget::kPaper:
       n_first = 15 * a.latent_batch;

@@ -18,7 +18,7 @@
 #include "lib/util/status.h"
 
 ABSL_FLAG(std::string, budget, "smoke",
-          "smoke (well under a minute) | cpu (about an hour on 2 cores) | paper (published schedule)");
+          "smoke (well under a minute) | cpu (15-40 min per run at one thread on the 2-core machine, see replications/README.md) | paper (published schedule)");
 ABSL_FLAG(std::string, out, "",
           "run folder; relative paths resolve against the workspace root "
           "(default runs/<target>/<budget>)");

@@ -121,10 +121,10 @@ absl::StatusOr<ToyConfig> ConfigFromFlags(const CommonConfig& c) {
   t.frame_points = absl::GetFlag(FLAGS_frame_points);
   OTGAN_RETURN_IF_ERROR(CheckNonNegative("frame_points", t.frame_points));
 
-  // Smoke: a pipeline check; cpu: about an hour here (README); paper: 100k
+  // Smoke: a pipeline check; cpu: ~15-20 min at one thread here (README); paper: 100k
   // generator iterations (gan_toy.py ITERS = 100000).
   t.trainer.run_dir = c.run_dir;
-  t.trainer.total_steps = StepsFor(c, 50, 8000, 100000);
+  t.trainer.total_steps = StepsFor(c, 50, 2500, 100000);
   t.trainer.resume = c.resume;
   t.trainer.log_every = absl::GetFlag(FLAGS_log_every);
   ApplySmokeDefault(c, "log_every", int64_t{10}, &t.trainer.log_every, &t.smoke);
