@@ -251,7 +251,8 @@ absl::Status Trainer::Run(const StepFn& step_fn, const std::vector<std::string>&
       OTGAN_RETURN_IF_ERROR(AppendMetricsRow(row));
     }
     progress.Update(done, shown);
-    if (config_.sample_every > 0 && done % config_.sample_every == 0) {
+    // Step 1 too, so that a user sees a grid within seconds of starting.
+    if (config_.sample_every > 0 && (done % config_.sample_every == 0 || done == 1)) {
       OTGAN_RETURN_IF_ERROR(WriteSamples(done, /*final=*/false));
     }
     const bool last_step = done == config_.total_steps;

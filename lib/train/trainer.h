@@ -23,7 +23,8 @@
 //     newest checkpoint on disk is the last good one;
 //   - progress on stderr (progress.h);
 //   - sample grids from the sample function (which should use a fixed latent
-//     batch and no random draws): <run_dir>/samples/step_<k>.png every
+//     batch and no random draws): <run_dir>/samples/step_<k>.png after the
+//     first step of a fresh run (so a grid exists within seconds) and every
 //     sample_every steps, copied to <run_dir>/samples_latest.png; at the end
 //     <run_dir>/samples_final.npy and samples_final.png.
 // Writing manifest.json is left to the executable (it knows its flags).
@@ -68,7 +69,7 @@ struct TrainerConfig {
   std::string run_dir;          // created if absent
   int64_t total_steps = 0;      // generator iterations, > 0
   int64_t log_every = 100;      // metrics.csv row every this many steps (and the last), > 0
-  int64_t sample_every = 0;     // sample grid every this many steps; 0 = only at the end
+  int64_t sample_every = 0;     // sample grid after step 1 and every this many steps; 0 = only at the end
   int64_t checkpoint_every = 0; // 0 = only at the end and on a stop signal
   int keep_checkpoints = 3;     // >= 1
   bool resume = false;          // continue from the newest checkpoint in run_dir

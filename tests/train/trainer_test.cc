@@ -160,6 +160,9 @@ TEST(TrainerTest, SamplesCheckpointsAndFinalArtefacts) {
       trainer.Run([&](int64_t) -> absl::StatusOr<StepLosses> { return model.Step(); }, {"critic_loss", "gen_loss"})
           .ok());
   const fs::path dir(c.run_dir);
+  // A grid after the first step (seen early), then every sample_every steps.
+  EXPECT_TRUE(fs::exists(dir / "samples" / "step_1.png"));
+  EXPECT_FALSE(fs::exists(dir / "samples" / "step_2.png"));
   EXPECT_TRUE(fs::exists(dir / "samples" / "step_4.png"));
   EXPECT_TRUE(fs::exists(dir / "samples" / "step_8.png"));
   EXPECT_TRUE(fs::exists(dir / "samples_latest.png"));
