@@ -35,6 +35,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -395,15 +396,17 @@ absl::Status Builder::Toy(const Run& r) {
   s += absl::StrFormat("set xrange [%s:%s]\nset yrange [%s:%s]\nset size ratio -1\n", Num(-range),
                        Num(range), Num(-range), Num(range));
   s += "set key outside bottom center horizontal\nset title " + Quote(title) + "\n";
-  plot += "$target using 1:2 with points pt 7 ps 0.2 lc rgb '#666666' title 'target samples', "
-          "$gen using 1:2 with points pt 7 ps 0.25 lc rgb '#d62728' title 'generated (samples_eval)'";
+  // Target first and larger (green), generated on top (red), centres as thin
+  // crosses so that narrow modes (8 Gaussians: sigma 0.02) stay visible.
+  plot += "$target using 1:2 with points pt 7 ps 0.55 lc rgb '#2ca02c' title 'target samples', "
+          "$gen using 1:2 with points pt 7 ps 0.22 lc rgb '#d62728' title 'generated (samples_eval)'";
   if (centers.size(0) > 0) {
-    plot += ", $centers using 1:2 with points pt 2 ps 1.2 lw 2 lc rgb 'black' title 'mode centres'";
+    plot += ", $centers using 1:2 with points pt 2 ps 0.8 lw 1 lc rgb 'black' title 'mode centres'";
   }
   s += "plot " + plot + "\n";
   f.script = s;
   std::string caption = "\\texttt{" + Tex(r.name) + "} on " + Tex(dataset) +
-                        ": generated samples (red, samples\\_eval.npy) over 3000 target samples (grey)";
+                        ": generated samples (red, samples\\_eval.npy) over 3000 target samples (green)";
   if (centers.size(0) > 0) caption += " with the mode centres (black crosses)";
   if (!surf_npy.empty()) caption += ", on the critic's value surface (critic\\_surface.npy)";
   return Render(id, title, caption + ".", f);
@@ -725,7 +728,7 @@ std::string Builder::FigureTex(const std::string& id, double width) const {
 
 std::string Builder::SetupTex(const std::vector<const Run*>& runs) const {
   static const char* const kKeys[] = {
-      "budget", "total_steps", "paper_steps", "settings_source", "dataset", "eval_dataset",
+      "budget", "total_steps", "main_loops", "paper_steps", "settings_source", "dataset", "eval_dataset",
       "architecture", "generator", "critic", "assigner", "loss", "gradient", "optimizer", "lr",
       "batch", "batch_size", "critic_schedule", "n_critic", "gen_steps_per_critic", "lambda",
       "eps", "sinkhorn_iters", "sinkhorn_eps", "debiased", "cost", "latent", "latent_distribution",
@@ -746,6 +749,29 @@ std::string Builder::SetupTex(const std::vector<const Run*>& runs) const {
       const std::string v = r->Flag(k);
       if (v.empty()) continue;
       absl::StrAppend(&s, "\\item \\texttt{", Tex(k), "}: ", Tex(v), "\n");
+    }
+    // The one difference every CPU run has: its length against the paper's.
+    // paper_steps from the manifest, else figures/published.json's
+    // paper_iterations (the authors' code) for the program.
+    double total = 0, paper = 0;
+    std::string source = "manifest";
+    const std::string ps = r->Flag("paper_steps");
+    if (!absl::SimpleAtod(ps.substr(0, ps.find(' ')), &paper)) {
+      const Json* pi = published_.Get("paper_iterations");
+      const Json* v = pi ? pi->Get(r->program) : nullptr;
+      if (v && v->is_number()) {
+        paper = v->as_number();
+        source = "authors' code, figures/published.json";
+      }
+    }
+    const std::string ts = r->Flag("total_steps").empty() ? r->Flag("main_loops") : r->Flag("total_steps");
+    if (absl::SimpleAtod(ts, &total) && total > 0 && paper > 0) {
+      absl::StrAppend(&s, absl::StrFormat("\\item \\textbf{training length}: %.0f of the paper's %.0f iterations "
+                                          "(%.3g\\%%; paper count from the %s)\n", total, paper,
+                                          100.0 * total / paper, Tex(source)));
+    } else if (total > 0) {
+      absl::StrAppend(&s, absl::StrFormat("\\item \\textbf{training length}: %.0f iterations; the paper "
+                                          "published no schedule for this setup\n", total));
     }
     s += "\\end{itemize}\n";
   }
