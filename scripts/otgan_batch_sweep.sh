@@ -8,15 +8,15 @@
 #
 # Usage: scripts/otgan_batch_sweep.sh [--dry-run] [--steps=N] [--batches="32 64 128 256"]
 #                                     [--out=runs/otgan_batch_sweep] [-- EXTRA_FLAGS...]
-# Defaults: 4 batch sizes x 100 generator steps, each scored on 1000 samples
+# Defaults: 4 batch sizes x 60 generator steps, each scored on 1000 samples
 # (small-N metrics, recorded as such in eval.json). The time per step grows
 # with the batch (the nets dominate, Sinkhorn is a few per cent of the
 # profile): at one thread beside a second run, batch 256 takes ~6 s per step,
-# so the sweep takes ~25 min. --dry-run prints the commands only.
+# so the sweep takes ~15 min. --dry-run prints the commands only.
 set -euo pipefail
 
 dry_run=0
-steps=100
+steps=60
 batches="32 64 128 256"
 out=runs/otgan_batch_sweep
 extra=()
