@@ -28,7 +28,6 @@
 #include "lib/train/trainer.h"
 #include "lib/util/status.h"
 #include "replications/common.h"
-#include "replications/wgan_family.h"
 
 ABSL_FLAG(std::string, cost, "square",
           "square: assignment 0.1|x-y|^2, generator |x-y|^2 | ssim: assignment -PSNR, "
@@ -181,16 +180,9 @@ absl::StatusOr<AssignerConfig> ConfigFromFlags(const CommonConfig& c, data::Data
         absl::StrCat("--n_last=", a.n_last, ": expected at least --n_first=", a.n_first));
   }
 
-  a.trainer.run_dir = c.run_dir;
-  a.trainer.total_steps = loops;
-  a.trainer.resume = c.resume;
-  a.trainer.log_every = 1;
-  a.trainer.sample_every = absl::GetFlag(FLAGS_sample_every);
-  if (a.trainer.sample_every == 0) a.trainer.sample_every = c.budget == train::Budget::kSmoke ? 2 : 5;
-  a.trainer.checkpoint_every = absl::GetFlag(FLAGS_checkpoint_every);
-  if (a.trainer.checkpoint_every == 0 && c.budget != train::Budget::kSmoke) {
-    a.trainer.checkpoint_every = 10;
-  }
+  a.trainer = TrainerConfigFor(
+      c, loops, /*smoke=*/{1, 2, 0}, /*other=*/{1, 5, 10},
+      {0, absl::GetFlag(FLAGS_sample_every), absl::GetFlag(FLAGS_checkpoint_every)});
   OTGAN_RETURN_IF_ERROR(CheckNonNegative("sample_every", a.trainer.sample_every));
   OTGAN_RETURN_IF_ERROR(CheckNonNegative("checkpoint_every", a.trainer.checkpoint_every));
   return a;

@@ -1,12 +1,18 @@
 #include "replications/common.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include "absl/flags/commandlineflag.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -14,6 +20,7 @@
 #include "lib/io/flag_values.h"
 #include "lib/io/json.h"
 #include "lib/io/manifest.h"
+#include "lib/io/npy.h"
 #include "lib/util/runtime.h"
 #include "lib/util/status.h"
 
@@ -148,6 +155,74 @@ int Main(int argc, char** argv, const std::string& target, const std::string& us
                "samples_eval.npy, eval.json\n",
                target.c_str(), config->run_dir.c_str());
   return 0;
+}
+
+absl::Status CheckPositive(const std::string& flag, double value) {
+  if (value > 0) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("--", flag, "=", value, ": expected a positive number"));
+}
+
+absl::Status CheckNonNegative(const std::string& flag, double value) {
+  if (value >= 0) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("--", flag, "=", value, ": expected a number >= 0"));
+}
+
+absl::Status FlagAtLeast(const char* flag, int64_t v, int64_t min) {
+  if (v >= min) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat("--", flag, "=", v, ": expected at least ", min));
+}
+
+bool FlagAtDefault(const std::string& name) {
+  const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+  return flag != nullptr && flag->CurrentValue() == flag->DefaultValue();
+}
+
+std::string SmokeOverrides::Describe() const {
+  if (applied.empty()) return "none";
+  return absl::StrJoin(applied, " ", absl::PairFormatter("="));
+}
+
+train::TrainerConfig TrainerConfigFor(const CommonConfig& config, int64_t total_steps,
+                                      const TrainerIntervals& smoke, const TrainerIntervals& other,
+                                      const TrainerIntervals& flags) {
+  const TrainerIntervals& by_budget = config.budget == train::Budget::kSmoke ? smoke : other;
+  auto pick = [](int64_t flag, int64_t fallback) { return flag != 0 ? flag : fallback; };
+  train::TrainerConfig tc;
+  tc.run_dir = config.run_dir;
+  tc.total_steps = total_steps;
+  tc.log_every = pick(flags.log_every, by_budget.log_every);
+  tc.sample_every = pick(flags.sample_every, by_budget.sample_every);
+  tc.checkpoint_every = pick(flags.checkpoint_every, by_budget.checkpoint_every);
+  tc.resume = config.resume;
+  return tc;
+}
+
+at::Tensor GaussianLatents(int64_t n, int64_t latent, const c10::Device& device,
+                           c10::optional<at::Generator> gen) {
+  at::Tensor z = at::randn({n, latent}, gen, at::TensorOptions().dtype(at::kFloat));
+  return device.is_cpu() ? z : z.to(device);
+}
+
+uint64_t EvalSeed(const CommonConfig& config) { return config.seed + 0x5EED0E7A1ull; }
+
+absl::Status WriteEvalSamples(const CommonConfig& config, int64_t latent,
+                              const GenerateFn& generate, int64_t batch) {
+  const int64_t n = EvalSamplesFor(config);
+  if (batch <= 0) return absl::InvalidArgumentError("WriteEvalSamples: batch must be > 0");
+  OTGAN_ASSIGN_OR_RETURN(at::Tensor samples, TorchCall("generate evaluation samples", [&] {
+                           torch::NoGradGuard no_grad;
+                           at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(EvalSeed(config));
+                           std::vector<at::Tensor> parts;
+                           for (int64_t start = 0; start < n; start += batch) {
+                             const int64_t b = std::min(batch, n - start);
+                             at::Tensor z = GaussianLatents(b, latent, config.device, gen);
+                             parts.push_back(generate(z).detach().to(at::kCPU, at::kFloat));
+                           }
+                           return at::cat(parts, 0).contiguous();
+                         }));
+  return io::WriteNpy((fs::path(config.run_dir) / "samples_eval.npy").string(), samples);
 }
 
 }  // namespace otgan::replications

@@ -1,6 +1,9 @@
 // What every replication executable shares: the common flags, their
-// validation into a plain config struct, the run folder and manifest, and the
-// exit path (one-line errors, clean stop on Ctrl-C, a closing summary).
+// validation into a plain config struct, the run folder and manifest, the
+// exit path (one-line errors, clean stop on Ctrl-C, a closing summary), and
+// small helpers that several mains use: flag checks, the smoke scale-down of
+// flags left at their defaults, the Trainer's run settings, and the
+// evaluation samples (samples_eval.npy) from N(0, I) latents.
 //
 // Flags live only in replications/; lib/ receives the config structs.
 //
@@ -14,13 +17,18 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include <ATen/ATen.h>
 #include <c10/core/Device.h>
 
 #include "absl/flags/declare.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "lib/train/schedule.h"
+#include "lib/train/trainer.h"
 
 ABSL_DECLARE_FLAG(std::string, budget);
 ABSL_DECLARE_FLAG(std::string, out);
@@ -70,6 +78,94 @@ absl::Status StartRun(const CommonConfig& config,
 // else prints where the results are and returns 0.
 int Main(int argc, char** argv, const std::string& target, const std::string& usage,
          const std::function<absl::Status(const CommonConfig&)>& body);
+
+// ---------------------------------------------------------------------------
+// Flag checks and the smoke scale-down
+// ---------------------------------------------------------------------------
+
+// InvalidArgument "--<flag>=<value>: expected a positive number" unless value > 0.
+absl::Status CheckPositive(const std::string& flag, double value);
+// InvalidArgument unless value >= 0.
+absl::Status CheckNonNegative(const std::string& flag, double value);
+// "--<flag>=<v>: expected at least <min>" unless v >= min.
+absl::Status FlagAtLeast(const char* flag, int64_t v, int64_t min);
+
+// True when the flag called `name` holds its default value (false for an
+// unknown name).
+bool FlagAtDefault(const std::string& name);
+
+// Overrides applied at --budget=smoke, as (flag, value) pairs; a main records
+// Describe() in its manifest as "smoke_overrides".
+struct SmokeOverrides {
+  std::vector<std::pair<std::string, std::string>> applied;
+  // "batch=16 dim=16", or "none".
+  std::string Describe() const;
+};
+
+// At --budget=smoke, replaces *value (the flag `name`'s value) by
+// smoke_value when the flag is still at its default, and records it; a flag
+// given on the command line is never touched.
+//
+//   SmokeOverrides smoke;
+//   int64_t batch = absl::GetFlag(FLAGS_batch);
+//   ApplySmokeDefault(config, "batch", int64_t{16}, &batch, &smoke);
+//   OTGAN_RETURN_IF_ERROR(CheckPositive("batch", batch));
+template <typename T>
+void ApplySmokeDefault(const CommonConfig& config, const std::string& name, T smoke_value,
+                       T* value, SmokeOverrides* smoke) {
+  if (config.budget != train::Budget::kSmoke || !FlagAtDefault(name)) return;
+  *value = smoke_value;
+  smoke->applied.emplace_back(name, absl::StrCat(smoke_value));
+}
+
+// ---------------------------------------------------------------------------
+// Trainer settings
+// ---------------------------------------------------------------------------
+
+// The Trainer's intervals, in generator iterations (checkpoint_every 0: none).
+struct TrainerIntervals {
+  int64_t log_every = 0;
+  int64_t sample_every = 0;
+  int64_t checkpoint_every = 0;
+};
+
+// A TrainerConfig for config's run folder and --resume with `total_steps`;
+// each interval is the entry of `flags` when non-zero (a main's
+// --sample_every etc.; 0 = not a flag or left at 0), else the entry of
+// `smoke` at --budget=smoke and of `other` at cpu and paper. Not validated:
+// the Trainer (or the caller) checks the values.
+//
+//   train::TrainerConfig tc = TrainerConfigFor(common, steps, /*smoke=*/{1, 3, 0},
+//                                              /*other=*/{10, 100, 500}, {0, sample_every, 0});
+train::TrainerConfig TrainerConfigFor(const CommonConfig& config, int64_t total_steps,
+                                      const TrainerIntervals& smoke, const TrainerIntervals& other,
+                                      const TrainerIntervals& flags = {});
+
+// ---------------------------------------------------------------------------
+// Latents and evaluation samples
+// ---------------------------------------------------------------------------
+
+// z ~ N(0, I_latent), [n, latent], drawn on the CPU from `gen` (LibTorch's
+// default generator when empty, which the Trainer checkpoints) and moved to
+// `device`, so a CPU run and its resumed continuation see the same draws.
+at::Tensor GaussianLatents(int64_t n, int64_t latent, const c10::Device& device,
+                           c10::optional<at::Generator> gen = c10::nullopt);
+
+// The seed of the evaluation latents: config.seed plus a fixed offset, so
+// they differ from the training draws and are the same for every run of a seed.
+uint64_t EvalSeed(const CommonConfig& config);
+
+using GenerateFn = std::function<at::Tensor(const at::Tensor& z)>;
+
+// Draws EvalSamplesFor(config) latents N(0, I_latent) from a generator seeded
+// with EvalSeed(config), maps them through `generate` in batches of `batch`
+// (no autograd), and writes <run_dir>/samples_eval.npy (float32, CPU,
+// [N, ...] as `generate` returns them).
+//
+//   OTGAN_RETURN_IF_ERROR(WriteEvalSamples(config, latent,
+//       [&](const at::Tensor& z) { return gen->forward(z); }));
+absl::Status WriteEvalSamples(const CommonConfig& config, int64_t latent,
+                              const GenerateFn& generate, int64_t batch = 500);
 
 }  // namespace otgan::replications
 

@@ -17,11 +17,6 @@ ABSL_FLAG(double, lr, 3e-4, "Adam learning rate of both nets (betas 0.5, 0.999)"
 
 namespace otgan::replications {
 
-absl::Status FlagAtLeast(const char* flag, int64_t v, int64_t min) {
-  if (v >= min) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat("--", flag, "=", v, ": expected at least ", min));
-}
-
 absl::StatusOr<OtganLossConfig> OtganLossConfigFromFlags() {
   OtganLossConfig c;
   c.batch_size = absl::GetFlag(FLAGS_batch_size);

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "lib/ot/sinkhorn.h"
 #include "lib/train/schedule.h"
+#include "replications/common.h"
 
 namespace otgan::replications {
 
@@ -24,9 +25,6 @@ struct OtganLossConfig {
   train::CriticSchedule schedule; // OtGanSchedule with --gen_steps_per_critic
   double lr = 0;                  // Adam (0.5, 0.999) for both nets
 };
-
-// "--<flag>=<v>: expected at least <min>" unless v >= min.
-absl::Status FlagAtLeast(const char* flag, int64_t v, int64_t min);
 
 // Reads and validates the six shared flags; the message names the bad flag.
 absl::StatusOr<OtganLossConfig> OtganLossConfigFromFlags();

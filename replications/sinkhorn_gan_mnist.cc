@@ -157,16 +157,8 @@ absl::Status Run(const CommonConfig& common) {
                          train::MakeOptimizer(opt_spec, gen->parameters()));
   data::EpochShuffler shuffler(n_train, common.seed);
 
-  train::TrainerConfig tc;
-  tc.run_dir = common.run_dir;
-  tc.total_steps = steps;
-  tc.log_every = common.budget == train::Budget::kSmoke ? 5 : 25;
-  tc.sample_every = cfg.sample_every > 0
-                        ? cfg.sample_every
-                        : (common.budget == train::Budget::kSmoke ? 20 : 500);
-  tc.checkpoint_every = common.budget == train::Budget::kSmoke ? 0 : 2000;
-  tc.resume = common.resume;
-  train::Trainer trainer(tc);
+  train::Trainer trainer(TrainerConfigFor(common, steps, /*smoke=*/{5, 20, 0},
+                                          /*other=*/{25, 500, 2000}, {0, cfg.sample_every, 0}));
   trainer.AddModule("generator", gen.ptr());
   trainer.AddOptimizer("gen_opt", opt.get());
   trainer.AddShuffler("data", &shuffler);

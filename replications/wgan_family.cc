@@ -4,13 +4,10 @@
 #include <cmath>
 #include <filesystem>
 
-#include <ATen/CPUGeneratorImpl.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
-#include "absl/flags/commandlineflag.h"
-#include "absl/flags/reflection.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
 #include "lib/data/dataset.h"
 #include "lib/io/atomic_file.h"
 #include "lib/io/npy.h"
@@ -19,26 +16,33 @@
 namespace otgan::replications {
 namespace fs = std::filesystem;
 
-bool FlagAtDefault(const std::string& name) {
-  const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
-  return flag != nullptr && flag->CurrentValue() == flag->DefaultValue();
+absl::StatusOr<train::TrainerConfig> WganTrainerConfig(const CommonConfig& config,
+                                                       int64_t total_steps,
+                                                       const TrainerIntervals& flags,
+                                                       int64_t sample_smoke, int64_t sample_other,
+                                                       int64_t checkpoint_other) {
+  train::TrainerConfig tc = TrainerConfigFor(
+      config, total_steps, /*smoke=*/{flags.log_every, sample_smoke, 0},
+      /*other=*/{flags.log_every, sample_other, checkpoint_other}, flags);
+  OTGAN_RETURN_IF_ERROR(CheckPositive("log_every", tc.log_every));
+  OTGAN_RETURN_IF_ERROR(CheckNonNegative("sample_every", tc.sample_every));
+  OTGAN_RETURN_IF_ERROR(CheckNonNegative("checkpoint_every", tc.checkpoint_every));
+  return tc;
 }
 
-std::string SmokeOverrides::Describe() const {
-  if (applied.empty()) return "none";
-  return absl::StrJoin(applied, " ", absl::PairFormatter("="));
-}
-
-absl::Status CheckPositive(const std::string& flag, double value) {
-  if (value > 0) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat("--", flag, "=", value, ": expected a positive number"));
-}
-
-absl::Status CheckNonNegative(const std::string& flag, double value) {
-  if (value >= 0) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat("--", flag, "=", value, ": expected a number >= 0"));
+absl::StatusOr<train::OptimizerSpec> WganGpAdam(const std::string& betas, double lr) {
+  train::OptimizerSpec spec;
+  if (betas == "code") {
+    spec = train::WganGpAdamMnistCode();
+  } else if (betas == "paper") {
+    spec = train::WganGpAdamPaper();
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--betas=", betas, ": expected code (0.5, 0.9) or paper (0, 0.9)"));
+  }
+  spec.lr = lr;
+  if (spec.lr != 1e-4) absl::StrAppend(&spec.source, ", lr from --lr");
+  return spec;
 }
 
 absl::StatusOr<at::Tensor> LoadMnistTrainImages(const CommonConfig& config) {
@@ -53,32 +57,6 @@ absl::StatusOr<at::Tensor> LoadMnistTrainImages(const CommonConfig& config) {
 
 void SetRequiresGrad(torch::nn::Module& module, bool on) {
   for (at::Tensor& p : module.parameters(/*recurse=*/true)) p.requires_grad_(on);
-}
-
-at::Tensor GaussianLatents(int64_t n, int64_t latent, const c10::Device& device,
-                           c10::optional<at::Generator> gen) {
-  at::Tensor z = at::randn({n, latent}, gen, at::TensorOptions().dtype(at::kFloat));
-  return device.is_cpu() ? z : z.to(device);
-}
-
-uint64_t EvalSeed(const CommonConfig& config) { return config.seed + 0x5EED0E7A1ull; }
-
-absl::Status WriteEvalSamples(const CommonConfig& config, int64_t latent,
-                              const GenerateFn& generate, int64_t batch) {
-  const int64_t n = EvalSamplesFor(config);
-  if (batch <= 0) return absl::InvalidArgumentError("WriteEvalSamples: batch must be > 0");
-  OTGAN_ASSIGN_OR_RETURN(at::Tensor samples, TorchCall("generate evaluation samples", [&] {
-                           torch::NoGradGuard no_grad;
-                           at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(EvalSeed(config));
-                           std::vector<at::Tensor> parts;
-                           for (int64_t start = 0; start < n; start += batch) {
-                             const int64_t b = std::min(batch, n - start);
-                             at::Tensor z = GaussianLatents(b, latent, config.device, gen);
-                             parts.push_back(generate(z).detach().to(at::kCPU, at::kFloat));
-                           }
-                           return at::cat(parts, 0).contiguous();
-                         }));
-  return io::WriteNpy((fs::path(config.run_dir) / "samples_eval.npy").string(), samples);
 }
 
 at::Tensor GridPoints(const SurfaceGrid& grid) {

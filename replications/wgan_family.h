@@ -1,25 +1,23 @@
 // Wiring shared by the WGAN-family replications (wgan_mnist, wgan_gp_mnist,
 // wgan_gp_toy): what their mains would otherwise repeat, and nothing about a
 // particular method. The training loop is lib/train's Trainer; the losses are
-// lib/train/losses.h; these helpers only move data and files around it.
+// lib/train/losses.h; these helpers only move data and files around it. The
+// flag checks, smoke scale-down and evaluation samples they also use are in
+// replications/common.h.
 //
-//  - Smoke scale-down: at --budget=smoke a main shrinks the flags that are
-//    still at their (SPEC) defaults, e.g. batch 64 -> 16, so the smoke run
-//    finishes in seconds; a flag given on the command line is never touched.
-//    The applied overrides go into the manifest ("smoke_overrides").
+//  - Trainer settings from each main's --log_every, --sample_every and
+//    --checkpoint_every, and WGAN-GP's Adam from --betas and --lr.
 //  - MNIST training images as the WGAN-GP code used them: [N,1,28,28] in [0,1].
-//  - samples_eval.npy: EvalSamplesFor(config) samples from a fixed seed.
 //  - Toys: the critic's value surface on a grid (critic_surface.npy/.json) and
 //    an RGB frame (surface shading, contour lines, real and generated points)
 //    that the Trainer writes as its sample grid.
 //
-//   SmokeOverrides smoke;
-//   int64_t batch = absl::GetFlag(FLAGS_batch);
-//   ApplySmokeDefault(config, "batch", int64_t{16}, &batch, &smoke);
-//   OTGAN_RETURN_IF_ERROR(CheckPositive("batch", batch));
-//   ...
-//   OTGAN_RETURN_IF_ERROR(WriteEvalSamples(config, latent,
-//       [&](const at::Tensor& z) { return gen->forward(z); }));
+//   OTGAN_ASSIGN_OR_RETURN(w.optimizer, WganGpAdam(absl::GetFlag(FLAGS_betas),
+//                                                  absl::GetFlag(FLAGS_lr)));
+//   OTGAN_ASSIGN_OR_RETURN(w.trainer, WganTrainerConfig(c, StepsFor(c, 20, 350, 200000),
+//       {absl::GetFlag(FLAGS_log_every), absl::GetFlag(FLAGS_sample_every),
+//        absl::GetFlag(FLAGS_checkpoint_every)}, /*sample_smoke=*/10, /*sample_other=*/50,
+//       /*checkpoint_other=*/250));
 #ifndef OTGAN_REPLICATIONS_WGAN_FAMILY_H_
 #define OTGAN_REPLICATIONS_WGAN_FAMILY_H_
 
@@ -34,40 +32,31 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/str_cat.h"
+#include "lib/train/optim.h"
+#include "lib/train/trainer.h"
 #include "replications/common.h"
 
 namespace otgan::replications {
 
 // ---------------------------------------------------------------------------
-// Flags and validation
+// Flags
 // ---------------------------------------------------------------------------
 
-// True when the flag called `name` holds its default value (false for an
-// unknown name).
-bool FlagAtDefault(const std::string& name);
+// The Trainer settings from a main's --log_every, --sample_every and
+// --checkpoint_every (`flags`; each main defines them with its own defaults):
+// sample_every 0 = sample_smoke at --budget=smoke, else sample_other;
+// checkpoint_every 0 = none at --budget=smoke, else checkpoint_other.
+// InvalidArgument unless log_every > 0 and the others >= 0.
+absl::StatusOr<train::TrainerConfig> WganTrainerConfig(const CommonConfig& config,
+                                                       int64_t total_steps,
+                                                       const TrainerIntervals& flags,
+                                                       int64_t sample_smoke, int64_t sample_other,
+                                                       int64_t checkpoint_other);
 
-// Overrides applied at --budget=smoke, as (flag, value) pairs.
-struct SmokeOverrides {
-  std::vector<std::pair<std::string, std::string>> applied;
-  // "batch=16 dim=16", or "none".
-  std::string Describe() const;
-};
-
-// At --budget=smoke, replaces *value (the flag `name`'s value) by
-// smoke_value when the flag is still at its default, and records it.
-template <typename T>
-void ApplySmokeDefault(const CommonConfig& config, const std::string& name, T smoke_value,
-                       T* value, SmokeOverrides* smoke) {
-  if (config.budget != train::Budget::kSmoke || !FlagAtDefault(name)) return;
-  *value = smoke_value;
-  smoke->applied.emplace_back(name, absl::StrCat(smoke_value));
-}
-
-// InvalidArgument "--<flag>=<value>: expected a positive number" unless value > 0.
-absl::Status CheckPositive(const std::string& flag, double value);
-// InvalidArgument unless value >= 0.
-absl::Status CheckNonNegative(const std::string& flag, double value);
+// WGAN-GP's Adam: betas "code" (0.5, 0.9) [the authors' MNIST and toy code]
+// or "paper" (0, 0.9), learning rate `lr` (the source notes an lr other than
+// the published 1e-4). InvalidArgument naming --betas for another name.
+absl::StatusOr<train::OptimizerSpec> WganGpAdam(const std::string& betas, double lr);
 
 // ---------------------------------------------------------------------------
 // Training helpers
@@ -80,29 +69,6 @@ absl::StatusOr<at::Tensor> LoadMnistTrainImages(const CommonConfig& config);
 // Switches requires_grad on every parameter of `module` (off for the critic
 // during a generator step saves the critic's weight gradients).
 void SetRequiresGrad(torch::nn::Module& module, bool on);
-
-// z ~ N(0, I_latent), [n, latent], drawn on the CPU from `gen` (LibTorch's
-// default generator when empty, which the Trainer checkpoints) and moved to
-// `device`, so a CPU run and its resumed continuation see the same draws.
-at::Tensor GaussianLatents(int64_t n, int64_t latent, const c10::Device& device,
-                           c10::optional<at::Generator> gen = c10::nullopt);
-
-// ---------------------------------------------------------------------------
-// Evaluation samples
-// ---------------------------------------------------------------------------
-
-// The seed of the evaluation latents: config.seed plus a fixed offset, so
-// they differ from the training draws and are the same for every run of a seed.
-uint64_t EvalSeed(const CommonConfig& config);
-
-using GenerateFn = std::function<at::Tensor(const at::Tensor& z)>;
-
-// Draws EvalSamplesFor(config) latents N(0, I_latent) from a generator seeded
-// with EvalSeed(config), maps them through `generate` in batches of `batch`
-// (no autograd), and writes <run_dir>/samples_eval.npy (float32, CPU,
-// [N, ...] as `generate` returns them).
-absl::Status WriteEvalSamples(const CommonConfig& config, int64_t latent,
-                              const GenerateFn& generate, int64_t batch = 500);
 
 // ---------------------------------------------------------------------------
 // Toy critic surfaces

@@ -63,16 +63,7 @@ struct WganGpConfig {
 absl::StatusOr<WganGpConfig> ConfigFromFlags(const CommonConfig& c) {
   WganGpConfig w;
   w.betas_name = absl::GetFlag(FLAGS_betas);
-  if (w.betas_name == "code") {
-    w.optimizer = train::WganGpAdamMnistCode();
-  } else if (w.betas_name == "paper") {
-    w.optimizer = train::WganGpAdamPaper();
-  } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--betas=", w.betas_name, ": expected code (0.5, 0.9) or paper (0, 0.9)"));
-  }
-  w.optimizer.lr = absl::GetFlag(FLAGS_lr);
-  if (w.optimizer.lr != 1e-4) absl::StrAppend(&w.optimizer.source, ", lr from --lr");
+  OTGAN_ASSIGN_OR_RETURN(w.optimizer, WganGpAdam(w.betas_name, absl::GetFlag(FLAGS_lr)));
   w.batch = absl::GetFlag(FLAGS_batch);
   w.lambda = absl::GetFlag(FLAGS_lambda);
   w.schedule = train::WganGpSchedule();
@@ -91,21 +82,12 @@ absl::StatusOr<WganGpConfig> ConfigFromFlags(const CommonConfig& c) {
   // Smoke: a pipeline check; cpu: ~25 min at one thread here (4.2 s per
   // iteration, README); paper: 200k
   // generator iterations (gan_mnist.py ITERS = 200000).
-  w.trainer.run_dir = c.run_dir;
-  w.trainer.total_steps = StepsFor(c, 20, 350, 200000);
-  w.trainer.resume = c.resume;
-  w.trainer.log_every = absl::GetFlag(FLAGS_log_every);
-  w.trainer.sample_every = absl::GetFlag(FLAGS_sample_every);
-  if (w.trainer.sample_every == 0) {
-    w.trainer.sample_every = c.budget == train::Budget::kSmoke ? 10 : 50;
-  }
-  w.trainer.checkpoint_every = absl::GetFlag(FLAGS_checkpoint_every);
-  if (w.trainer.checkpoint_every == 0 && c.budget != train::Budget::kSmoke) {
-    w.trainer.checkpoint_every = 250;
-  }
-  OTGAN_RETURN_IF_ERROR(CheckPositive("log_every", w.trainer.log_every));
-  OTGAN_RETURN_IF_ERROR(CheckNonNegative("sample_every", w.trainer.sample_every));
-  OTGAN_RETURN_IF_ERROR(CheckNonNegative("checkpoint_every", w.trainer.checkpoint_every));
+  OTGAN_ASSIGN_OR_RETURN(
+      w.trainer,
+      WganTrainerConfig(c, StepsFor(c, 20, 350, 200000),
+                        {absl::GetFlag(FLAGS_log_every), absl::GetFlag(FLAGS_sample_every),
+                         absl::GetFlag(FLAGS_checkpoint_every)},
+                        /*sample_smoke=*/10, /*sample_other=*/50, /*checkpoint_other=*/250));
   return w;
 }
 

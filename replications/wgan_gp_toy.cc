@@ -81,16 +81,7 @@ absl::StatusOr<ToyConfig> ConfigFromFlags(const CommonConfig& c) {
         "--dataset=ring10: not a WGAN-GP toy; expected 8gaussians, 25gaussians or swissroll");
   }
   t.betas_name = absl::GetFlag(FLAGS_betas);
-  if (t.betas_name == "code") {
-    t.optimizer = train::WganGpAdamMnistCode();
-  } else if (t.betas_name == "paper") {
-    t.optimizer = train::WganGpAdamPaper();
-  } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--betas=", t.betas_name, ": expected code (0.5, 0.9) or paper (0, 0.9)"));
-  }
-  t.optimizer.lr = absl::GetFlag(FLAGS_lr);
-  if (t.optimizer.lr != 1e-4) absl::StrAppend(&t.optimizer.source, ", lr from --lr");
+  OTGAN_ASSIGN_OR_RETURN(t.optimizer, WganGpAdam(t.betas_name, absl::GetFlag(FLAGS_lr)));
   t.batch = absl::GetFlag(FLAGS_batch);
   t.lambda = absl::GetFlag(FLAGS_lambda);
   t.schedule = train::WganGpSchedule();
@@ -123,22 +114,14 @@ absl::StatusOr<ToyConfig> ConfigFromFlags(const CommonConfig& c) {
 
   // Smoke: a pipeline check; cpu: ~15-20 min at one thread here (README); paper: 100k
   // generator iterations (gan_toy.py ITERS = 100000).
-  t.trainer.run_dir = c.run_dir;
-  t.trainer.total_steps = StepsFor(c, 50, 2500, 100000);
-  t.trainer.resume = c.resume;
-  t.trainer.log_every = absl::GetFlag(FLAGS_log_every);
-  ApplySmokeDefault(c, "log_every", int64_t{10}, &t.trainer.log_every, &t.smoke);
-  t.trainer.sample_every = absl::GetFlag(FLAGS_sample_every);
-  if (t.trainer.sample_every == 0) {
-    t.trainer.sample_every = c.budget == train::Budget::kSmoke ? 25 : 200;
-  }
-  t.trainer.checkpoint_every = absl::GetFlag(FLAGS_checkpoint_every);
-  if (t.trainer.checkpoint_every == 0 && c.budget != train::Budget::kSmoke) {
-    t.trainer.checkpoint_every = 1000;
-  }
-  OTGAN_RETURN_IF_ERROR(CheckPositive("log_every", t.trainer.log_every));
-  OTGAN_RETURN_IF_ERROR(CheckNonNegative("sample_every", t.trainer.sample_every));
-  OTGAN_RETURN_IF_ERROR(CheckNonNegative("checkpoint_every", t.trainer.checkpoint_every));
+  int64_t log_every = absl::GetFlag(FLAGS_log_every);
+  ApplySmokeDefault(c, "log_every", int64_t{10}, &log_every, &t.smoke);
+  OTGAN_ASSIGN_OR_RETURN(
+      t.trainer,
+      WganTrainerConfig(c, StepsFor(c, 50, 2500, 100000),
+                        {log_every, absl::GetFlag(FLAGS_sample_every),
+                         absl::GetFlag(FLAGS_checkpoint_every)},
+                        /*sample_smoke=*/25, /*sample_other=*/200, /*checkpoint_other=*/1000));
   return t;
 }
 

@@ -105,21 +105,13 @@ absl::StatusOr<WganConfig> ConfigFromFlags(const CommonConfig& c) {
   // --schedule=paper (README; the code schedule's 25 bursts alone take that long); paper: the
   // WGAN-GP authors' MNIST schedule (gan_mnist.py, MODE='wgan', ITERS=200000);
   // the WGAN paper gives none for MNIST.
-  w.trainer.run_dir = c.run_dir;
-  w.trainer.total_steps = StepsFor(c, 20, 400, 200000);
-  w.trainer.resume = c.resume;
-  w.trainer.log_every = absl::GetFlag(FLAGS_log_every);
-  w.trainer.sample_every = absl::GetFlag(FLAGS_sample_every);
-  if (w.trainer.sample_every == 0) {
-    w.trainer.sample_every = 10;  // bursts make the first 25 iterations slow
-  }
-  w.trainer.checkpoint_every = absl::GetFlag(FLAGS_checkpoint_every);
-  if (w.trainer.checkpoint_every == 0 && c.budget != train::Budget::kSmoke) {
-    w.trainer.checkpoint_every = 250;
-  }
-  OTGAN_RETURN_IF_ERROR(CheckPositive("log_every", w.trainer.log_every));
-  OTGAN_RETURN_IF_ERROR(CheckNonNegative("sample_every", w.trainer.sample_every));
-  OTGAN_RETURN_IF_ERROR(CheckNonNegative("checkpoint_every", w.trainer.checkpoint_every));
+  // Sample grids every 10 iterations at every budget: bursts make the first 25 slow.
+  OTGAN_ASSIGN_OR_RETURN(
+      w.trainer,
+      WganTrainerConfig(c, StepsFor(c, 20, 400, 200000),
+                        {absl::GetFlag(FLAGS_log_every), absl::GetFlag(FLAGS_sample_every),
+                         absl::GetFlag(FLAGS_checkpoint_every)},
+                        /*sample_smoke=*/10, /*sample_other=*/10, /*checkpoint_other=*/250));
   return w;
 }
 
