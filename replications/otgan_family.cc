@@ -1,8 +1,15 @@
 #include "replications/otgan_family.h"
 
+#include <memory>
+
+#include <ATen/core/grad_mode.h>
+
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "lib/ot/cost.h"
+#include "lib/ot/divergence.h"
 #include "lib/util/status.h"
+#include "replications/common.h"
 
 ABSL_FLAG(int64_t, batch_size, 256,
           "points in each of the four batches X, X', Y, Y' (paper: 8000 on 8 GPUs; "
@@ -39,6 +46,59 @@ absl::StatusOr<OtganLossConfig> OtganLossConfigFromFlags() {
   c.lr = absl::GetFlag(FLAGS_lr);
   if (!(c.lr > 0)) return absl::InvalidArgumentError(absl::StrCat("--lr=", c.lr, ": expected > 0"));
   return c;
+}
+
+absl::Status RunOtganTraining(train::Trainer& trainer, const OtganLossConfig& loss,
+                              const OtganParts& parts) {
+  // Shared with the checkpoint getter/setter, which the trainer keeps.
+  auto critic_l = std::make_shared<double>(0);
+  trainer.AddTensorState(
+      "critic_l", [critic_l] { return at::tensor({*critic_l}, at::kDouble); },
+      [critic_l](const at::Tensor& t) -> absl::Status {
+        if (t.numel() != 1) return absl::DataLossError("checkpoint entry critic_l: expected 1 value");
+        *critic_l = t.item<double>();
+        return absl::OkStatus();
+      });
+
+  const auto& generate = parts.generate;
+  const auto& embed = parts.embed;
+  const auto& real_batch = parts.real_batch;
+  const auto& latents = parts.latents;
+  // L on embeddings of two real and two generated batches.
+  auto energy = [&](const at::Tensor& x, const at::Tensor& x2, const at::Tensor& y,
+                    const at::Tensor& y2, ot::SinkhornStats* stats) {
+    return ot::MinibatchEnergyDistance(embed(x), embed(x2), embed(y), embed(y2),
+                                       ot::CostKind::kCosine, loss.sinkhorn,
+                                       ot::GradMode::kEnvelope, stats);
+  };
+  return trainer.Run(
+      [&](int64_t it) -> absl::StatusOr<train::StepLosses> {
+        ot::SinkhornStats stats;
+        for (int k = 0; k < train::CriticSteps(it, loss.schedule); ++k) {
+          at::Tensor y, y2;
+          {
+            at::NoGradGuard no_grad;
+            y = generate(latents());
+            y2 = generate(latents());
+          }
+          const at::Tensor x = real_batch(), x2 = real_batch();
+          const at::Tensor l = energy(x, x2, y, y2, &stats);
+          parts.critic_opt->zero_grad();
+          (-l).backward();  // the critic maximises L
+          parts.critic_opt->step();
+          *critic_l = l.item<double>();
+        }
+        const at::Tensor x = real_batch(), x2 = real_batch();
+        const at::Tensor l = energy(x, x2, generate(latents()), generate(latents()), &stats);
+        parts.gen_opt->zero_grad();
+        l.backward();  // the generator minimises L; the critic's grads are cleared before its step
+        parts.gen_opt->step();
+        return train::StepLosses{{"gen_L", l.item<double>()},
+                                 {"critic_L", *critic_l},
+                                 {"sinkhorn_iters", static_cast<double>(stats.max_iterations)},
+                                 {"marginal_error", stats.max_marginal_error}};
+      },
+      {"gen_L", "critic_L", "sinkhorn_iters", "marginal_error"});
 }
 
 }  // namespace otgan::replications

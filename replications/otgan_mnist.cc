@@ -37,11 +37,7 @@
 #include "lib/io/image_grid.h"
 #include "lib/io/npy.h"
 #include "lib/nn/image_nets.h"
-#include "lib/ot/cost.h"
-#include "lib/ot/divergence.h"
-#include "lib/ot/sinkhorn.h"
 #include "lib/train/optim.h"
-#include "lib/train/schedule.h"
 #include "lib/train/trainer.h"
 #include "lib/util/status.h"
 #include "replications/common.h"
@@ -127,16 +123,8 @@ absl::Status Run(const CommonConfig& common) {
                          train::MakeOptimizer(spec, critic->parameters()));
   data::EpochShuffler shuffler(n_train, common.seed);
 
-  train::TrainerConfig tc;
-  tc.run_dir = common.run_dir;
-  tc.total_steps = steps;
-  tc.log_every = common.budget == train::Budget::kSmoke ? 1 : 10;
-  tc.sample_every = cfg.sample_every > 0
-                        ? cfg.sample_every
-                        : (common.budget == train::Budget::kSmoke ? 3 : 100);
-  tc.checkpoint_every = common.budget == train::Budget::kSmoke ? 0 : 500;
-  tc.resume = common.resume;
-  train::Trainer trainer(tc);
+  train::Trainer trainer(TrainerConfigFor(common, steps, /*smoke=*/{1, 3, 0},
+                                          /*other=*/{10, 100, 500}, {0, cfg.sample_every, 0}));
   trainer.AddModule("generator", gen.ptr());
   trainer.AddModule("critic", critic.ptr());
   trainer.AddOptimizer("gen_opt", gen_opt.get());
@@ -148,57 +136,18 @@ absl::Status Run(const CommonConfig& common) {
   const at::Tensor fixed_z = (at::rand({100, cfg.latent}, grid_gen, at::kFloat) * 2 - 1).to(common.device);
   trainer.SetSampleFn([&] { return gen->forward(fixed_z); }, io::GridOptions{});
 
-  auto real_batch = [&] {
-    return images.index_select(0, shuffler.NextBatch(cfg.batch_size).to(common.device));
-  };
-  auto latents = [&] { return at::rand({cfg.batch_size, cfg.latent}, zopt) * 2 - 1; };
-  // L on embeddings of two real and two generated batches.
-  auto energy = [&](const at::Tensor& x, const at::Tensor& x2, const at::Tensor& y,
-                    const at::Tensor& y2, ot::SinkhornStats* stats) {
-    return ot::MinibatchEnergyDistance(critic->forward(x), critic->forward(x2), critic->forward(y),
-                                       critic->forward(y2), ot::CostKind::kCosine, cfg.sinkhorn,
-                                       ot::GradMode::kEnvelope, stats);
-  };
-
-  // The critic's L of its latest update: carried over on generator-only steps
-  // so that every metrics row has a value.
-  double critic_l = 0;
-  trainer.AddTensorState(
-      "critic_l", [&] { return at::tensor({critic_l}, at::kDouble); },
-      [&](const at::Tensor& t) -> absl::Status {
-        if (t.numel() != 1) return absl::DataLossError("checkpoint entry critic_l: expected 1 value");
-        critic_l = t.item<double>();
-        return absl::OkStatus();
-      });
-
-  OTGAN_RETURN_IF_ERROR(trainer.Run(
-      [&](int64_t it) -> absl::StatusOr<train::StepLosses> {
-        ot::SinkhornStats stats;
-        for (int k = 0; k < train::CriticSteps(it, cfg.schedule); ++k) {
-          at::Tensor y, y2;
-          {
-            at::NoGradGuard no_grad;
-            y = gen->forward(latents());
-            y2 = gen->forward(latents());
-          }
-          const at::Tensor x = real_batch(), x2 = real_batch();
-          const at::Tensor l = energy(x, x2, y, y2, &stats);
-          critic_opt->zero_grad();
-          (-l).backward();  // the critic maximises L
-          critic_opt->step();
-          critic_l = l.item<double>();
-        }
-        const at::Tensor x = real_batch(), x2 = real_batch();
-        const at::Tensor l = energy(x, x2, gen->forward(latents()), gen->forward(latents()), &stats);
-        gen_opt->zero_grad();
-        l.backward();  // the generator minimises L; the critic's grads are cleared before its step
-        gen_opt->step();
-        return train::StepLosses{{"gen_L", l.item<double>()},
-                                 {"critic_L", critic_l},
-                                 {"sinkhorn_iters", static_cast<double>(stats.max_iterations)},
-                                 {"marginal_error", stats.max_marginal_error}};
-      },
-      {"gen_L", "critic_L", "sinkhorn_iters", "marginal_error"}));
+  OTGAN_RETURN_IF_ERROR(RunOtganTraining(
+      trainer, cfg,
+      OtganParts{.generate = [&](const at::Tensor& z) { return gen->forward(z); },
+                 .embed = [&](const at::Tensor& x) { return critic->forward(x); },  // l2-normalised
+                 .gen_opt = gen_opt.get(),
+                 .critic_opt = critic_opt.get(),
+                 .real_batch =
+                     [&] {
+                       return images.index_select(
+                           0, shuffler.NextBatch(cfg.batch_size).to(common.device));
+                     },
+                 .latents = [&] { return at::rand({cfg.batch_size, cfg.latent}, zopt) * 2 - 1; }}));
 
   at::Tensor eval;
   {

@@ -33,11 +33,7 @@
 #include "lib/io/image_grid.h"
 #include "lib/io/npy.h"
 #include "lib/nn/mlp.h"
-#include "lib/ot/cost.h"
-#include "lib/ot/divergence.h"
-#include "lib/ot/sinkhorn.h"
 #include "lib/train/optim.h"
-#include "lib/train/schedule.h"
 #include "lib/train/trainer.h"
 #include "lib/util/status.h"
 #include "replications/common.h"
@@ -146,16 +142,8 @@ absl::Status Run(const CommonConfig& common) {
                          train::MakeOptimizer(spec, critic->parameters()));
   at::Generator data_gen = at::make_generator<at::CPUGeneratorImpl>(common.seed + 0xda7a);
 
-  train::TrainerConfig tc;
-  tc.run_dir = common.run_dir;
-  tc.total_steps = steps;
-  tc.log_every = common.budget == train::Budget::kSmoke ? 1 : 20;
-  tc.sample_every = cfg.sample_every > 0
-                        ? cfg.sample_every
-                        : (common.budget == train::Budget::kSmoke ? 3 : 250);
-  tc.checkpoint_every = common.budget == train::Budget::kSmoke ? 0 : 1000;
-  tc.resume = common.resume;
-  train::Trainer trainer(tc);
+  train::Trainer trainer(TrainerConfigFor(common, steps, /*smoke=*/{1, 3, 0},
+                                          /*other=*/{20, 250, 1000}, {0, cfg.sample_every, 0}));
   trainer.AddModule("generator", gen.ptr());
   trainer.AddModule("critic", critic.ptr());
   trainer.AddOptimizer("gen_opt", gen_opt.get());
@@ -171,56 +159,18 @@ absl::Status Run(const CommonConfig& common) {
       grid);
 
   const at::TensorOptions zopt = at::TensorOptions().dtype(at::kFloat).device(common.device);
-  auto real_batch = [&] { return toy.Sample(cfg.batch_size, data_gen).to(common.device); };
-  auto latents = [&] { return at::randn({cfg.batch_size, cfg.latent}, zopt); };
-  auto embed = [&](const at::Tensor& x) {
-    at::Tensor v = critic->forward(x);
-    return v / v.norm(2, {1}, /*keepdim=*/true).clamp_min(1e-12);
-  };
-  auto energy = [&](const at::Tensor& x, const at::Tensor& x2, const at::Tensor& y,
-                    const at::Tensor& y2, ot::SinkhornStats* stats) {
-    return ot::MinibatchEnergyDistance(embed(x), embed(x2), embed(y), embed(y2),
-                                       ot::CostKind::kCosine, cfg.sinkhorn,
-                                       ot::GradMode::kEnvelope, stats);
-  };
-
-  double critic_l = 0;  // the latest critic update's L, repeated on generator-only steps
-  trainer.AddTensorState(
-      "critic_l", [&] { return at::tensor({critic_l}, at::kDouble); },
-      [&](const at::Tensor& t) -> absl::Status {
-        if (t.numel() != 1) return absl::DataLossError("checkpoint entry critic_l: expected 1 value");
-        critic_l = t.item<double>();
-        return absl::OkStatus();
-      });
-
-  OTGAN_RETURN_IF_ERROR(trainer.Run(
-      [&](int64_t it) -> absl::StatusOr<train::StepLosses> {
-        ot::SinkhornStats stats;
-        for (int k = 0; k < train::CriticSteps(it, cfg.schedule); ++k) {
-          at::Tensor y, y2;
-          {
-            at::NoGradGuard no_grad;
-            y = gen->forward(latents());
-            y2 = gen->forward(latents());
-          }
-          const at::Tensor x = real_batch(), x2 = real_batch();
-          const at::Tensor l = energy(x, x2, y, y2, &stats);
-          critic_opt->zero_grad();
-          (-l).backward();  // the critic maximises L
-          critic_opt->step();
-          critic_l = l.item<double>();
-        }
-        const at::Tensor x = real_batch(), x2 = real_batch();
-        const at::Tensor l = energy(x, x2, gen->forward(latents()), gen->forward(latents()), &stats);
-        gen_opt->zero_grad();
-        l.backward();  // the generator minimises L
-        gen_opt->step();
-        return train::StepLosses{{"gen_L", l.item<double>()},
-                                 {"critic_L", critic_l},
-                                 {"sinkhorn_iters", static_cast<double>(stats.max_iterations)},
-                                 {"marginal_error", stats.max_marginal_error}};
-      },
-      {"gen_L", "critic_L", "sinkhorn_iters", "marginal_error"}));
+  OTGAN_RETURN_IF_ERROR(RunOtganTraining(
+      trainer, cfg,
+      OtganParts{.generate = [&](const at::Tensor& z) { return gen->forward(z); },
+                 .embed =
+                     [&](const at::Tensor& x) {
+                       at::Tensor v = critic->forward(x);
+                       return v / v.norm(2, {1}, /*keepdim=*/true).clamp_min(1e-12);
+                     },
+                 .gen_opt = gen_opt.get(),
+                 .critic_opt = critic_opt.get(),
+                 .real_batch = [&] { return toy.Sample(cfg.batch_size, data_gen).to(common.device); },
+                 .latents = [&] { return at::randn({cfg.batch_size, cfg.latent}, zopt); }}));
 
   at::Tensor eval;
   {
