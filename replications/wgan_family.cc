@@ -11,6 +11,7 @@
 #include "lib/data/dataset.h"
 #include "lib/io/atomic_file.h"
 #include "lib/io/npy.h"
+#include "lib/train/losses.h"
 #include "lib/util/status.h"
 
 namespace otgan::replications {
@@ -57,6 +58,20 @@ absl::StatusOr<at::Tensor> LoadMnistTrainImages(const CommonConfig& config) {
 
 void SetRequiresGrad(torch::nn::Module& module, bool on) {
   for (at::Tensor& p : module.parameters(/*recurse=*/true)) p.requires_grad_(on);
+}
+
+double WganGeneratorUpdate(const GenerateFn& generate, torch::nn::Module& critic_module,
+                           const std::function<at::Tensor(const at::Tensor&)>& critic,
+                           torch::optim::Optimizer& gen_opt, int64_t batch, int64_t latent,
+                           const c10::Device& device) {
+  SetRequiresGrad(critic_module, false);
+  at::Tensor g_loss =
+      train::WganGeneratorLoss(critic(generate(GaussianLatents(batch, latent, device))));
+  gen_opt.zero_grad();
+  g_loss.backward();
+  gen_opt.step();
+  SetRequiresGrad(critic_module, true);
+  return g_loss.item<double>();
 }
 
 at::Tensor GridPoints(const SurfaceGrid& grid) {

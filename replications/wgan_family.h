@@ -29,6 +29,7 @@
 
 #include <ATen/ATen.h>
 #include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -69,6 +70,16 @@ absl::StatusOr<at::Tensor> LoadMnistTrainImages(const CommonConfig& config);
 // Switches requires_grad on every parameter of `module` (off for the critic
 // during a generator step saves the critic's weight gradients).
 void SetRequiresGrad(torch::nn::Module& module, bool on);
+
+// One generator update of every WGAN main: minimises
+// WganGeneratorLoss(critic(generate(z))) = -mean D(G(z)) over `batch` latents
+// GaussianLatents(batch, latent, device) (LibTorch's default generator), with
+// the critic's parameters frozen during the update (`critic_module` is the
+// module behind `critic`); returns the loss.
+double WganGeneratorUpdate(const GenerateFn& generate, torch::nn::Module& critic_module,
+                           const std::function<at::Tensor(const at::Tensor&)>& critic,
+                           torch::optim::Optimizer& gen_opt, int64_t batch, int64_t latent,
+                           const c10::Device& device);
 
 // ---------------------------------------------------------------------------
 // Toy critic surfaces

@@ -148,17 +148,13 @@ absl::Status Run(const CommonConfig& c) {
       w_loss_value = w_loss.item<double>();
       gp_value = gp.item<double>();
     }
-    SetRequiresGrad(*critic, false);
-    at::Tensor g_loss = train::WganGeneratorLoss(
-        critic->forward(gen->forward(GaussianLatents(w.batch, w.latent, c.device))));
-    gen_opt->zero_grad();
-    g_loss.backward();
-    gen_opt->step();
-    SetRequiresGrad(*critic, true);
+    const double g_loss = WganGeneratorUpdate(
+        [&](const at::Tensor& z) { return gen->forward(z); }, *critic,
+        [&](const at::Tensor& x) { return critic->forward(x); }, *gen_opt, w.batch, w.latent, c.device);
     return train::StepLosses{{"critic_loss", w_loss_value + gp_value},
                              {"wasserstein_estimate", -w_loss_value},
                              {"gradient_penalty", gp_value},
-                             {"gen_loss", g_loss.item<double>()}};
+                             {"gen_loss", g_loss}};
   };
   OTGAN_RETURN_IF_ERROR(trainer.Run(
       step, {"critic_loss", "wasserstein_estimate", "gradient_penalty", "gen_loss"}));

@@ -177,16 +177,12 @@ absl::Status Run(const CommonConfig& c) {
       train::ClipWeights(*critic, w.clip);
       critic_loss = loss.item<double>();
     }
-    SetRequiresGrad(*critic, false);
-    at::Tensor g_loss = train::WganGeneratorLoss(
-        critic->forward(gen->forward(GaussianLatents(w.batch, w.latent, c.device))));
-    gen_opt->zero_grad();
-    g_loss.backward();
-    gen_opt->step();
-    SetRequiresGrad(*critic, true);
+    const double g_loss = WganGeneratorUpdate(
+        [&](const at::Tensor& z) { return gen->forward(z); }, *critic,
+        [&](const at::Tensor& x) { return critic->forward(x); }, *gen_opt, w.batch, w.latent, c.device);
     return train::StepLosses{{"critic_loss", critic_loss},
                              {"wasserstein_estimate", -critic_loss},
-                             {"gen_loss", g_loss.item<double>()},
+                             {"gen_loss", g_loss},
                              {"critic_steps", static_cast<double>(k)}};
   };
   OTGAN_RETURN_IF_ERROR(
