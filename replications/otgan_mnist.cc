@@ -124,7 +124,7 @@ absl::Status Run(const CommonConfig& common) {
   data::EpochShuffler shuffler(n_train, common.seed);
 
   train::Trainer trainer(TrainerConfigFor(common, steps, /*smoke=*/{1, 3, 0},
-                                          /*other=*/{10, 100, 500}, {0, cfg.sample_every, 0}));
+                                          /*other=*/{10, 20, 500}, {0, cfg.sample_every, 0}));
   trainer.AddModule("generator", gen.ptr());
   trainer.AddModule("critic", critic.ptr());
   trainer.AddOptimizer("gen_opt", gen_opt.get());

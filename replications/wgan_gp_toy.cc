@@ -107,7 +107,7 @@ absl::StatusOr<ToyConfig> ConfigFromFlags(const CommonConfig& c) {
   t.surface.size = absl::GetFlag(FLAGS_surface_grid);
   t.surface.range = absl::GetFlag(FLAGS_surface_range);
   if (t.surface.range == 0) t.surface.range = t.kind == data::ToyKind::kSwissRoll ? 2.5 : 2.0;
-  OTGAN_RETURN_IF_ERROR(CheckPositive("surface_grid", t.surface.size - 1));  // >= 2 points
+  OTGAN_RETURN_IF_ERROR(FlagAtLeast("surface_grid", t.surface.size, 2));  // a grid needs 2 points per side
   OTGAN_RETURN_IF_ERROR(CheckPositive("surface_range", t.surface.range));
   t.frame_points = absl::GetFlag(FLAGS_frame_points);
   OTGAN_RETURN_IF_ERROR(CheckNonNegative("frame_points", t.frame_points));

@@ -108,7 +108,7 @@ absl::StatusOr<WganConfig> ConfigFromFlags(const CommonConfig& c) {
   // Sample grids every 10 iterations at every budget: bursts make the first 25 slow.
   OTGAN_ASSIGN_OR_RETURN(
       w.trainer,
-      WganTrainerConfig(c, StepsFor(c, 20, 400, 200000),
+      WganTrainerConfig(c, StepsFor(c, 20, 300, 200000),
                         {absl::GetFlag(FLAGS_log_every), absl::GetFlag(FLAGS_sample_every),
                          absl::GetFlag(FLAGS_checkpoint_every)},
                         /*sample_smoke=*/10, /*sample_other=*/10, /*checkpoint_other=*/250));
