@@ -142,6 +142,42 @@ std::optional<double> Published(const Json& published, const std::string& datase
   return v->as_number();
 }
 
+// A run's training length (total_steps, or main_loops for the assigner) and
+// the paper's: paper_steps from the manifest, else figures/published.json's
+// paper_iterations (the authors' code) for the program; 0 where unknown.
+struct Length {
+  double total = 0, paper = 0;
+  std::string source;
+};
+
+Length LengthOf(const Run& r, const Json& published) {
+  Length len;
+  const std::string ps = r.Flag("paper_steps");
+  if (absl::SimpleAtod(ps.substr(0, ps.find(' ')), &len.paper)) {
+    len.source = "manifest";
+  } else {
+    len.paper = 0;
+    const Json* pi = published.Get("paper_iterations");
+    const Json* v = pi ? pi->Get(r.program) : nullptr;
+    if (v && v->is_number()) {
+      len.paper = v->as_number();
+      len.source = "authors' code, figures/published.json";
+    }
+  }
+  const std::string ts = r.Flag("total_steps").empty() ? r.Flag("main_loops") : r.Flag("total_steps");
+  if (!absl::SimpleAtod(ts, &len.total)) len.total = 0;
+  return len;
+}
+
+// ", after N iterations (p% of the paper's)" for the discussion; empty if unknown.
+std::string LengthClause(const Run& r, const Json& published) {
+  const Length len = LengthOf(r, published);
+  if (len.total <= 0) return "";
+  if (len.paper <= 0) return absl::StrFormat(", after %.0f iterations", len.total);
+  return absl::StrFormat(", after %.0f iterations (%.3g\\%% of the paper's %.0f)", len.total,
+                         100.0 * len.total / len.paper, len.paper);
+}
+
 // Pixel W1 of a run's eval.json: mean, std, floor and whether it followed the
 // Laschos protocol (5000 real, blocks of 5000 generated).
 struct W1 {
@@ -751,27 +787,14 @@ std::string Builder::SetupTex(const std::vector<const Run*>& runs) const {
       absl::StrAppend(&s, "\\item \\texttt{", Tex(k), "}: ", Tex(v), "\n");
     }
     // The one difference every CPU run has: its length against the paper's.
-    // paper_steps from the manifest, else figures/published.json's
-    // paper_iterations (the authors' code) for the program.
-    double total = 0, paper = 0;
-    std::string source = "manifest";
-    const std::string ps = r->Flag("paper_steps");
-    if (!absl::SimpleAtod(ps.substr(0, ps.find(' ')), &paper)) {
-      const Json* pi = published_.Get("paper_iterations");
-      const Json* v = pi ? pi->Get(r->program) : nullptr;
-      if (v && v->is_number()) {
-        paper = v->as_number();
-        source = "authors' code, figures/published.json";
-      }
-    }
-    const std::string ts = r->Flag("total_steps").empty() ? r->Flag("main_loops") : r->Flag("total_steps");
-    if (absl::SimpleAtod(ts, &total) && total > 0 && paper > 0) {
+    const Length len = LengthOf(*r, published_);
+    if (len.total > 0 && len.paper > 0) {
       absl::StrAppend(&s, absl::StrFormat("\\item \\textbf{training length}: %.0f of the paper's %.0f iterations "
-                                          "(%.3g\\%%; paper count from the %s)\n", total, paper,
-                                          100.0 * total / paper, Tex(source)));
-    } else if (total > 0) {
+                                          "(%.3g\\%%; paper count from the %s)\n", len.total, len.paper,
+                                          100.0 * len.total / len.paper, Tex(len.source)));
+    } else if (len.total > 0) {
       absl::StrAppend(&s, absl::StrFormat("\\item \\textbf{training length}: %.0f iterations; the paper "
-                                          "published no schedule for this setup\n", total));
+                                          "published no schedule for this setup\n", len.total));
     }
     s += "\\end{itemize}\n";
   }
@@ -1030,7 +1053,8 @@ absl::Status Builder::WriteTex() {
       std::optional<W1> w = W1Of(r);
       if (!w || !w->mean) continue;
       const std::optional<double> p = Published(published_, dataset, MethodOf(r));
-      disc += absl::StrFormat("\\item \\texttt{%s} (%s): W1 %.2f", Tex(r.name), DatasetLabel(dataset), *w->mean);
+      disc += absl::StrFormat("\\item \\texttt{%s} (%s%s): W1 %.2f", Tex(r.name), DatasetLabel(dataset),
+                              LengthClause(r, published_), *w->mean);
       if (!w->protocol) {
         disc += absl::StrFormat(" on %d vs %d samples, not the protocol (biased upwards), so not compared", w->num_generated,
                                 w->num_real);
@@ -1053,9 +1077,10 @@ absl::Status Builder::WriteTex() {
     const std::optional<double> nm = FindNumber(*r.eval, "num_modes");
     if (!hq || !mc || !nm) continue;
     const bool ok = *mc == *nm && *hq >= 0.9;
-    disc += absl::StrFormat("\\item \\texttt{%s} (%s): %.0f of %.0f modes covered, %.1f\\%% high-quality samples: "
+    disc += absl::StrFormat("\\item \\texttt{%s} (%s%s): %.0f of %.0f modes covered, %.1f\\%% high-quality samples: "
                             "the target (all modes, at least 90\\%%) is %s.\n",
-                            Tex(r.name), Tex(DatasetOf(r)), *mc, *nm, 100 * *hq, ok ? "met" : "not met");
+                            Tex(r.name), Tex(DatasetOf(r)), LengthClause(r, published_), *mc, *nm, 100 * *hq,
+                            ok ? "met" : "not met");
     ++items;
   }
   if (items == 0) disc += "\\item No evaluated run is committed yet: every comparison above is " + std::string(kNotYetRun) + ".\n";
