@@ -225,4 +225,29 @@ absl::Status WriteEvalSamples(const CommonConfig& config, int64_t latent,
   return io::WriteNpy((fs::path(config.run_dir) / "samples_eval.npy").string(), samples);
 }
 
+absl::StatusOr<data::ImageDataset> LoadMnistTrain(const CommonConfig& config) {
+  data::ImageDatasetOptions opt;
+  opt.dataset = data::DatasetName::kMnist;
+  opt.split = data::Split::kTrain;
+  opt.data_dir = config.data_dir;
+  opt.range = data::ValueRange::kZeroOne;
+  return data::LoadImageDataset(opt);
+}
+
+absl::Status WriteEvalSamplesOf(const CommonConfig& config, const LatentDrawFn& draw,
+                                const GenerateFn& generate, int64_t chunk) {
+  at::Tensor eval;
+  {
+    torch::NoGradGuard no_grad;
+    at::Generator g = at::make_generator<at::CPUGeneratorImpl>(config.seed + 0x5eed);
+    const at::Tensor z = draw(EvalSamplesFor(config), g);
+    std::vector<at::Tensor> parts;
+    for (const at::Tensor& zc : chunk > 0 ? z.split(chunk) : std::vector<at::Tensor>{z}) {
+      parts.push_back(generate(zc.to(config.device)).to(at::kCPU));
+    }
+    eval = parts.size() == 1 ? parts[0] : at::cat(parts);
+  }
+  return io::WriteNpy((fs::path(config.run_dir) / "samples_eval.npy").string(), eval);
+}
+
 }  // namespace otgan::replications

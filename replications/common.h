@@ -2,8 +2,8 @@
 // validation into a plain config struct, the run folder and manifest, the
 // exit path (one-line errors, clean stop on Ctrl-C, a closing summary), and
 // small helpers that several mains use: flag checks, the smoke scale-down of
-// flags left at their defaults, the Trainer's run settings, and the
-// evaluation samples (samples_eval.npy) from N(0, I) latents.
+// flags left at their defaults, the Trainer's run settings, MNIST's training
+// images, and the evaluation samples (samples_eval.npy).
 //
 // Flags live only in replications/; lib/ receives the config structs.
 //
@@ -27,6 +27,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "lib/data/dataset.h"
 #include "lib/train/schedule.h"
 #include "lib/train/trainer.h"
 
@@ -142,6 +143,14 @@ train::TrainerConfig TrainerConfigFor(const CommonConfig& config, int64_t total_
                                       const TrainerIntervals& flags = {});
 
 // ---------------------------------------------------------------------------
+// Data
+// ---------------------------------------------------------------------------
+
+// The 60000 MNIST training images from config.data_dir in [0, 1]: images
+// float32 [60000, 1, 28, 28] on the CPU, labels and description.
+absl::StatusOr<data::ImageDataset> LoadMnistTrain(const CommonConfig& config);
+
+// ---------------------------------------------------------------------------
 // Latents and evaluation samples
 // ---------------------------------------------------------------------------
 
@@ -166,6 +175,20 @@ using GenerateFn = std::function<at::Tensor(const at::Tensor& z)>;
 //       [&](const at::Tensor& z) { return gen->forward(z); }));
 absl::Status WriteEvalSamples(const CommonConfig& config, int64_t latent,
                               const GenerateFn& generate, int64_t batch = 500);
+
+// The OT mains' evaluation samples (sinkhorn_gan_mnist, otgan_mnist,
+// otgan_mog), which draw their own latent law: z = draw(EvalSamplesFor(config),
+// g) on the CPU from a generator g seeded with config.seed + 0x5eed, mapped
+// through `generate` on config.device in chunks of `chunk` rows (0: one pass),
+// no autograd, and written to <run_dir>/samples_eval.npy as `generate`
+// returns them (moved to the CPU).
+//
+//   OTGAN_RETURN_IF_ERROR(WriteEvalSamplesOf(config,
+//       [&](int64_t n, at::Generator& g) { return at::randn({n, latent}, g, at::kFloat); },
+//       [&](const at::Tensor& z) { return gen->forward(z); }));
+using LatentDrawFn = std::function<at::Tensor(int64_t n, at::Generator& gen)>;
+absl::Status WriteEvalSamplesOf(const CommonConfig& config, const LatentDrawFn& draw,
+                                const GenerateFn& generate, int64_t chunk = 0);
 
 }  // namespace otgan::replications
 

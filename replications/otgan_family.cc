@@ -1,6 +1,7 @@
 #include "replications/otgan_family.h"
 
 #include <memory>
+#include <utility>
 
 #include <ATen/core/grad_mode.h>
 
@@ -8,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/ot/cost.h"
 #include "lib/ot/divergence.h"
+#include "lib/train/optim.h"
 #include "lib/util/status.h"
 #include "replications/common.h"
 
@@ -46,6 +48,21 @@ absl::StatusOr<OtganLossConfig> OtganLossConfigFromFlags() {
   c.lr = absl::GetFlag(FLAGS_lr);
   if (!(c.lr > 0)) return absl::InvalidArgumentError(absl::StrCat("--lr=", c.lr, ": expected > 0"));
   return c;
+}
+
+absl::StatusOr<OtganOptimizers> AddOtganNets(train::Trainer& trainer, const OtganLossConfig& loss,
+                                             std::shared_ptr<torch::nn::Module> gen,
+                                             std::shared_ptr<torch::nn::Module> critic) {
+  train::OptimizerSpec spec = train::OtGanAdam();
+  spec.lr = loss.lr;
+  OtganOptimizers opt;
+  OTGAN_ASSIGN_OR_RETURN(opt.gen, train::MakeOptimizer(spec, gen->parameters()));
+  OTGAN_ASSIGN_OR_RETURN(opt.critic, train::MakeOptimizer(spec, critic->parameters()));
+  trainer.AddModule("generator", std::move(gen));
+  trainer.AddModule("critic", std::move(critic));
+  trainer.AddOptimizer("gen_opt", opt.gen.get());
+  trainer.AddOptimizer("critic_opt", opt.critic.get());
+  return opt;
 }
 
 absl::Status RunOtganTraining(train::Trainer& trainer, const OtganLossConfig& loss,

@@ -8,6 +8,8 @@
 //    iteration, CriticSteps(it, schedule) critic updates maximising the
 //    minibatch energy distance L, then one generator update minimising L.
 //    The mains only choose nets, data and latents.
+//  - AddOtganNets makes both nets' Adam optimisers and registers nets and
+//    optimisers with the Trainer.
 //
 //   struct MogConfig : otgan::replications::OtganLossConfig { int64_t latent; };
 //   OTGAN_ASSIGN_OR_RETURN(otgan::replications::OtganLossConfig loss,
@@ -24,8 +26,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 
 #include <ATen/ATen.h>
+#include <torch/nn/module.h>
 #include <torch/optim/optimizer.h>
 
 #include "absl/status/status.h"
@@ -45,6 +49,18 @@ struct OtganLossConfig {
 
 // Reads and validates the six shared flags; the message names the bad flag.
 absl::StatusOr<OtganLossConfig> OtganLossConfigFromFlags();
+
+// Both nets' optimisers: Adam (0.5, 0.999) [paper and code] at the loss's lr.
+struct OtganOptimizers {
+  std::unique_ptr<torch::optim::Optimizer> gen, critic;
+};
+
+// Makes OtganOptimizers over gen's and critic's parameters and registers
+// "generator", "critic", "gen_opt" and "critic_opt" with `trainer`, in that
+// order; a main adds its data state after.
+absl::StatusOr<OtganOptimizers> AddOtganNets(train::Trainer& trainer, const OtganLossConfig& loss,
+                                             std::shared_ptr<torch::nn::Module> gen,
+                                             std::shared_ptr<torch::nn::Module> critic);
 
 // What OT-GAN's step needs from a main. Tensors are on the training device.
 struct OtganParts {

@@ -20,14 +20,11 @@
 //
 //   bazel run -c opt //replications:otgan_mnist -- --budget=cpu
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <string>
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
-#include <ATen/core/grad_mode.h>
-#include <torch/optim/optimizer.h>
 
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
@@ -35,9 +32,7 @@
 #include "lib/data/dataset.h"
 #include "lib/data/shuffler.h"
 #include "lib/io/image_grid.h"
-#include "lib/io/npy.h"
 #include "lib/nn/image_nets.h"
-#include "lib/train/optim.h"
 #include "lib/train/trainer.h"
 #include "lib/util/status.h"
 #include "replications/common.h"
@@ -80,11 +75,7 @@ absl::Status Run(const CommonConfig& common) {
   OTGAN_ASSIGN_OR_RETURN(OtganConfig cfg, ConfigFromFlags());
   at::manual_seed(common.seed);
 
-  data::ImageDatasetOptions data_opt;
-  data_opt.dataset = data::DatasetName::kMnist;
-  data_opt.data_dir = common.data_dir;
-  data_opt.range = data::ValueRange::kZeroOne;
-  OTGAN_ASSIGN_OR_RETURN(data::ImageDataset mnist, data::LoadImageDataset(data_opt));
+  OTGAN_ASSIGN_OR_RETURN(data::ImageDataset mnist, LoadMnistTrain(common));
   const int64_t n_train = mnist.images.size(0);
   const at::Tensor images = mnist.images.to(common.device);
 
@@ -115,20 +106,11 @@ absl::Status Run(const CommonConfig& common) {
   nn::OtganCritic critic(cfg.critic_dim, cfg.embed);
   gen->to(common.device);
   critic->to(common.device);
-  train::OptimizerSpec spec = train::OtGanAdam();
-  spec.lr = cfg.lr;
-  OTGAN_ASSIGN_OR_RETURN(std::unique_ptr<torch::optim::Optimizer> gen_opt,
-                         train::MakeOptimizer(spec, gen->parameters()));
-  OTGAN_ASSIGN_OR_RETURN(std::unique_ptr<torch::optim::Optimizer> critic_opt,
-                         train::MakeOptimizer(spec, critic->parameters()));
   data::EpochShuffler shuffler(n_train, common.seed);
 
   train::Trainer trainer(TrainerConfigFor(common, steps, /*smoke=*/{1, 3, 0},
                                           /*other=*/{10, 20, 500}, {0, cfg.sample_every, 0}));
-  trainer.AddModule("generator", gen.ptr());
-  trainer.AddModule("critic", critic.ptr());
-  trainer.AddOptimizer("gen_opt", gen_opt.get());
-  trainer.AddOptimizer("critic_opt", critic_opt.get());
+  OTGAN_ASSIGN_OR_RETURN(OtganOptimizers opt, AddOtganNets(trainer, cfg, gen.ptr(), critic.ptr()));
   trainer.AddShuffler("data", &shuffler);
 
   const at::TensorOptions zopt = at::TensorOptions().dtype(at::kFloat).device(common.device);
@@ -140,8 +122,8 @@ absl::Status Run(const CommonConfig& common) {
       trainer, cfg,
       OtganParts{.generate = [&](const at::Tensor& z) { return gen->forward(z); },
                  .embed = [&](const at::Tensor& x) { return critic->forward(x); },  // l2-normalised
-                 .gen_opt = gen_opt.get(),
-                 .critic_opt = critic_opt.get(),
+                 .gen_opt = opt.gen.get(),
+                 .critic_opt = opt.critic.get(),
                  .real_batch =
                      [&] {
                        return images.index_select(
@@ -149,16 +131,10 @@ absl::Status Run(const CommonConfig& common) {
                      },
                  .latents = [&] { return at::rand({cfg.batch_size, cfg.latent}, zopt) * 2 - 1; }}));
 
-  at::Tensor eval;
-  {
-    at::NoGradGuard no_grad;
-    at::Generator g = at::make_generator<at::CPUGeneratorImpl>(common.seed + 0x5eed);
-    const at::Tensor z = at::rand({EvalSamplesFor(common), cfg.latent}, g, at::kFloat) * 2 - 1;
-    std::vector<at::Tensor> parts;
-    for (const at::Tensor& zc : z.split(500)) parts.push_back(gen->forward(zc.to(common.device)).to(at::kCPU));
-    eval = at::cat(parts);
-  }
-  return io::WriteNpy((std::filesystem::path(common.run_dir) / "samples_eval.npy").string(), eval);
+  return WriteEvalSamplesOf(
+      common,
+      [&](int64_t n, at::Generator& g) { return at::rand({n, cfg.latent}, g, at::kFloat) * 2 - 1; },
+      [&](const at::Tensor& z) { return gen->forward(z); }, /*chunk=*/500);
 }
 
 }  // namespace

@@ -16,24 +16,19 @@
 //
 //   bazel run -c opt //replications:otgan_mog -- --budget=cpu
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
-#include <ATen/core/grad_mode.h>
-#include <torch/optim/optimizer.h>
 
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "lib/data/toy.h"
 #include "lib/io/image_grid.h"
-#include "lib/io/npy.h"
 #include "lib/nn/mlp.h"
-#include "lib/train/optim.h"
 #include "lib/train/trainer.h"
 #include "lib/util/status.h"
 #include "replications/common.h"
@@ -134,20 +129,11 @@ absl::Status Run(const CommonConfig& common) {
                                 .output = nn::Activation::kNone});
   gen->to(common.device);
   critic->to(common.device);
-  train::OptimizerSpec spec = train::OtGanAdam();
-  spec.lr = cfg.lr;
-  OTGAN_ASSIGN_OR_RETURN(std::unique_ptr<torch::optim::Optimizer> gen_opt,
-                         train::MakeOptimizer(spec, gen->parameters()));
-  OTGAN_ASSIGN_OR_RETURN(std::unique_ptr<torch::optim::Optimizer> critic_opt,
-                         train::MakeOptimizer(spec, critic->parameters()));
   at::Generator data_gen = at::make_generator<at::CPUGeneratorImpl>(common.seed + 0xda7a);
 
   train::Trainer trainer(TrainerConfigFor(common, steps, /*smoke=*/{1, 3, 0},
                                           /*other=*/{20, 250, 1000}, {0, cfg.sample_every, 0}));
-  trainer.AddModule("generator", gen.ptr());
-  trainer.AddModule("critic", critic.ptr());
-  trainer.AddOptimizer("gen_opt", gen_opt.get());
-  trainer.AddOptimizer("critic_opt", critic_opt.get());
+  OTGAN_ASSIGN_OR_RETURN(OtganOptimizers opt, AddOtganNets(trainer, cfg, gen.ptr(), critic.ptr()));
   trainer.AddGenerator("data", data_gen);
 
   at::Generator plot_gen = at::make_generator<at::CPUGeneratorImpl>(common.seed + 0x9d1d);
@@ -167,19 +153,14 @@ absl::Status Run(const CommonConfig& common) {
                        at::Tensor v = critic->forward(x);
                        return v / v.norm(2, {1}, /*keepdim=*/true).clamp_min(1e-12);
                      },
-                 .gen_opt = gen_opt.get(),
-                 .critic_opt = critic_opt.get(),
+                 .gen_opt = opt.gen.get(),
+                 .critic_opt = opt.critic.get(),
                  .real_batch = [&] { return toy.Sample(cfg.batch_size, data_gen).to(common.device); },
                  .latents = [&] { return at::randn({cfg.batch_size, cfg.latent}, zopt); }}));
 
-  at::Tensor eval;
-  {
-    at::NoGradGuard no_grad;
-    at::Generator g = at::make_generator<at::CPUGeneratorImpl>(common.seed + 0x5eed);
-    const at::Tensor z = at::randn({EvalSamplesFor(common), cfg.latent}, g, at::kFloat);
-    eval = gen->forward(z.to(common.device)).to(at::kCPU);
-  }
-  return io::WriteNpy((std::filesystem::path(common.run_dir) / "samples_eval.npy").string(), eval);
+  return WriteEvalSamplesOf(
+      common, [&](int64_t n, at::Generator& g) { return at::randn({n, cfg.latent}, g, at::kFloat); },
+      [&](const at::Tensor& z) { return gen->forward(z); });
 }
 
 }  // namespace

@@ -16,13 +16,10 @@
 //   bazel run -c opt //replications:sinkhorn_gan_mnist -- --budget=cpu
 //   bazel run -c opt //replications:sinkhorn_gan_mnist -- --budget=smoke --eps=10 --sinkhorn_iters=10
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <string>
 
 #include <ATen/ATen.h>
-#include <ATen/CPUGeneratorImpl.h>
-#include <ATen/core/grad_mode.h>
 #include <torch/optim/optimizer.h>
 
 #include "absl/flags/flag.h"
@@ -31,7 +28,6 @@
 #include "lib/data/dataset.h"
 #include "lib/data/shuffler.h"
 #include "lib/io/image_grid.h"
-#include "lib/io/npy.h"
 #include "lib/nn/mlp.h"
 #include "lib/ot/cost.h"
 #include "lib/ot/divergence.h"
@@ -118,11 +114,7 @@ absl::Status Run(const CommonConfig& common) {
   OTGAN_ASSIGN_OR_RETURN(SinkhornGanConfig cfg, ConfigFromFlags());
   at::manual_seed(common.seed);
 
-  data::ImageDatasetOptions data_opt;
-  data_opt.dataset = data::DatasetName::kMnist;
-  data_opt.data_dir = common.data_dir;
-  data_opt.range = data::ValueRange::kZeroOne;
-  OTGAN_ASSIGN_OR_RETURN(data::ImageDataset mnist, data::LoadImageDataset(data_opt));
+  OTGAN_ASSIGN_OR_RETURN(data::ImageDataset mnist, LoadMnistTrain(common));
   const int64_t n_train = mnist.images.size(0);
   const at::Tensor images = mnist.images.reshape({n_train, 784}).to(common.device);
 
@@ -189,14 +181,9 @@ absl::Status Run(const CommonConfig& common) {
       {"loss", "marginal_error"}));
 
   // Evaluation samples: fixed seed, independent of training's random stream.
-  at::Tensor eval;
-  {
-    at::NoGradGuard no_grad;
-    at::Generator g = at::make_generator<at::CPUGeneratorImpl>(common.seed + 0x5eed);
-    const at::Tensor z = at::rand({EvalSamplesFor(common), cfg.latent}, g, at::kFloat);
-    eval = gen->forward(z.to(common.device)).view({-1, 1, 28, 28}).to(at::kCPU);
-  }
-  return io::WriteNpy((std::filesystem::path(common.run_dir) / "samples_eval.npy").string(), eval);
+  return WriteEvalSamplesOf(
+      common, [&](int64_t n, at::Generator& g) { return at::rand({n, cfg.latent}, g, at::kFloat); },
+      [&](const at::Tensor& z) { return gen->forward(z).view({-1, 1, 28, 28}); });
 }
 
 }  // namespace

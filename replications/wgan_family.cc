@@ -4,12 +4,14 @@
 #include <cmath>
 #include <filesystem>
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "lib/data/dataset.h"
 #include "lib/io/atomic_file.h"
+#include "lib/io/image_grid.h"
 #include "lib/io/npy.h"
 #include "lib/train/losses.h"
 #include "lib/util/status.h"
@@ -46,14 +48,79 @@ absl::StatusOr<train::OptimizerSpec> WganGpAdam(const std::string& betas, double
   return spec;
 }
 
-absl::StatusOr<at::Tensor> LoadMnistTrainImages(const CommonConfig& config) {
-  data::ImageDatasetOptions opt;
-  opt.dataset = data::DatasetName::kMnist;
-  opt.split = data::Split::kTrain;
-  opt.data_dir = config.data_dir;
-  opt.range = data::ValueRange::kZeroOne;
-  OTGAN_ASSIGN_OR_RETURN(data::ImageDataset ds, data::LoadImageDataset(opt));
-  return ds.images;
+absl::StatusOr<WganGpLoss> WganGpLossFrom(const std::string& betas, double lr, int64_t batch,
+                                          double lambda, int n_critic) {
+  WganGpLoss l;
+  l.betas_name = betas;
+  OTGAN_ASSIGN_OR_RETURN(l.optimizer, WganGpAdam(l.betas_name, lr));
+  l.batch = batch;
+  l.lambda = lambda;
+  l.schedule = train::WganGpSchedule();
+  l.schedule.n_critic = n_critic;
+  OTGAN_RETURN_IF_ERROR(CheckPositive("lr", l.optimizer.lr));
+  OTGAN_RETURN_IF_ERROR(CheckPositive("batch", l.batch));
+  OTGAN_RETURN_IF_ERROR(CheckNonNegative("lambda", l.lambda));
+  OTGAN_RETURN_IF_ERROR(CheckPositive("n_critic", l.schedule.n_critic));
+  return l;
+}
+
+absl::StatusOr<std::unique_ptr<MnistWgan>> MnistWgan::Make(const CommonConfig& config,
+                                                           int64_t dim, int64_t latent,
+                                                           const train::OptimizerSpec& spec) {
+  auto m = std::make_unique<MnistWgan>();
+  m->device = config.device;
+  m->seed = config.seed;
+  m->latent = latent;
+  OTGAN_ASSIGN_OR_RETURN(data::ImageDataset mnist, LoadMnistTrain(config));
+  m->images = mnist.images;
+
+  at::manual_seed(config.seed);
+  m->gen = nn::WganGpGenerator(dim, latent);
+  m->critic = nn::WganGpCritic(dim);
+  m->gen->to(config.device);
+  m->critic->to(config.device);
+  OTGAN_ASSIGN_OR_RETURN(m->gen_opt, train::MakeOptimizer(spec, m->gen->parameters()));
+  OTGAN_ASSIGN_OR_RETURN(m->critic_opt, train::MakeOptimizer(spec, m->critic->parameters()));
+  m->shuffler = std::make_unique<data::EpochShuffler>(m->images.size(0), config.seed);
+  return m;
+}
+
+void MnistWgan::Register(train::Trainer& trainer) {
+  trainer.AddModule("generator", gen.ptr());
+  trainer.AddModule("critic", critic.ptr());
+  trainer.AddOptimizer("gen_opt", gen_opt.get());
+  trainer.AddOptimizer("critic_opt", critic_opt.get());
+  trainer.AddShuffler("data", shuffler.get());
+  at::Generator fixed_gen = at::make_generator<at::CPUGeneratorImpl>(seed + 17);
+  fixed_z = GaussianLatents(64, latent, device, fixed_gen);
+  trainer.SetSampleFn([this] { return gen->forward(fixed_z); }, io::GridOptions{});
+}
+
+at::Tensor MnistWgan::RealBatch(int64_t batch) {
+  return images.index_select(0, shuffler->NextBatch(batch)).to(device);
+}
+
+at::Tensor MnistWgan::FakeBatch(int64_t batch) {
+  torch::NoGradGuard no_grad;
+  return gen->forward(GaussianLatents(batch, latent, device));
+}
+
+at::Tensor MnistWgan::CriticLoss(const at::Tensor& real, const at::Tensor& fake) {
+  const int64_t batch = real.size(0);
+  at::Tensor d = critic->forward(at::cat({real, fake}, 0));
+  return train::WganCriticLoss(d.narrow(0, 0, batch), d.narrow(0, batch, fake.size(0)));
+}
+
+double MnistWgan::GeneratorUpdate(int64_t batch) {
+  return WganGeneratorUpdate(Generate(), *critic, Critic(), *gen_opt, batch, latent, device);
+}
+
+GenerateFn MnistWgan::Generate() {
+  return [this](const at::Tensor& z) { return gen->forward(z); };
+}
+
+train::CriticFn MnistWgan::Critic() {
+  return [this](const at::Tensor& x) { return critic->forward(x); };
 }
 
 void SetRequiresGrad(torch::nn::Module& module, bool on) {

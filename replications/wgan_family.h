@@ -7,7 +7,11 @@
 //
 //  - Trainer settings from each main's --log_every, --sample_every and
 //    --checkpoint_every, and WGAN-GP's Adam from --betas and --lr.
-//  - MNIST training images as the WGAN-GP code used them: [N,1,28,28] in [0,1].
+//  - The MNIST mains' setup (MnistWgan): images, WGAN-GP MNIST nets,
+//    optimisers, shuffler, their Trainer registration and the fixed-latent
+//    sample grid, plus the critic-step pieces both critic loops use.
+//  - The flags --log_every, --sample_every and --checkpoint_every
+//    (OTGAN_WGAN_INTERVAL_FLAGS) and WGAN-GP's loss settings (WganGpLoss).
 //  - Toys: the critic's value surface on a grid (critic_surface.npy/.json) and
 //    an RGB frame (surface shading, contour lines, real and generated points)
 //    that the Trainer writes as its sample grid.
@@ -23,6 +27,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -32,10 +37,27 @@
 #include <torch/optim/optimizer.h>
 
 #include "absl/status/status.h"
+#include "absl/flags/flag.h"
 #include "absl/status/statusor.h"
+#include "lib/data/shuffler.h"
+#include "lib/nn/image_nets.h"
+#include "lib/train/losses.h"
 #include "lib/train/optim.h"
+#include "lib/train/schedule.h"
 #include "lib/train/trainer.h"
 #include "replications/common.h"
+
+// Defines a WGAN main's --log_every (default `log_default`), --sample_every
+// and --checkpoint_every (default 0 = the budget's); `sample_what` names what
+// is written ("sample grid", "sample frame"). Expanded at file scope of the
+// main, so the flags stay the executable's own.
+#define OTGAN_WGAN_INTERVAL_FLAGS(log_default, sample_what)                                  \
+  ABSL_FLAG(int64_t, log_every, log_default,                                                \
+            "metrics.csv row every this many generator iterations");                        \
+  ABSL_FLAG(int64_t, sample_every, 0,                                                       \
+            sample_what " every this many iterations; 0 = budget default");                 \
+  ABSL_FLAG(int64_t, checkpoint_every, 0,                                                   \
+            "checkpoint every this many iterations; 0 = budget default")
 
 namespace otgan::replications {
 
@@ -59,13 +81,24 @@ absl::StatusOr<train::TrainerConfig> WganTrainerConfig(const CommonConfig& confi
 // the published 1e-4). InvalidArgument naming --betas for another name.
 absl::StatusOr<train::OptimizerSpec> WganGpAdam(const std::string& betas, double lr);
 
+// WGAN-GP's settings shared by wgan_gp_mnist and wgan_gp_toy.
+struct WganGpLoss {
+  train::OptimizerSpec optimizer;  // WganGpAdam(betas_name, lr)
+  std::string betas_name;
+  int64_t batch = 0;
+  double lambda = 0;
+  train::CriticSchedule schedule;  // WganGpSchedule with n_critic
+};
+
+// The WganGpLoss of the main's --betas, --lr, --batch (after any smoke
+// scale-down), --lambda and --n_critic; InvalidArgument naming the first bad
+// flag, in that order (betas, lr, batch, lambda, n_critic).
+absl::StatusOr<WganGpLoss> WganGpLossFrom(const std::string& betas, double lr, int64_t batch,
+                                          double lambda, int n_critic);
+
 // ---------------------------------------------------------------------------
 // Training helpers
 // ---------------------------------------------------------------------------
-
-// The 60000 MNIST training images from config.data_dir, float32
-// [60000, 1, 28, 28] in [0, 1] (the range of the WGAN-GP MNIST code).
-absl::StatusOr<at::Tensor> LoadMnistTrainImages(const CommonConfig& config);
 
 // Switches requires_grad on every parameter of `module` (off for the critic
 // during a generator step saves the critic's weight gradients).
@@ -80,6 +113,58 @@ double WganGeneratorUpdate(const GenerateFn& generate, torch::nn::Module& critic
                            const std::function<at::Tensor(const at::Tensor&)>& critic,
                            torch::optim::Optimizer& gen_opt, int64_t batch, int64_t latent,
                            const c10::Device& device);
+
+// ---------------------------------------------------------------------------
+// MNIST setup of wgan_mnist and wgan_gp_mnist
+// ---------------------------------------------------------------------------
+
+// What the two MNIST WGAN mains share: the 60000 training images in [0, 1]
+// (the range of the WGAN-GP MNIST code), the WGAN-GP MNIST nets, one
+// optimiser per net and the data shuffler. The critic loop stays in each main.
+//
+//   OTGAN_ASSIGN_OR_RETURN(std::unique_ptr<MnistWgan> m,
+//                          MnistWgan::Make(c, dim, latent, optimizer));
+//   OTGAN_RETURN_IF_ERROR(StartRun(c, {...}));
+//   train::Trainer trainer(tc);
+//   m->Register(trainer);
+//   ... m->RealBatch(batch), m->FakeBatch(batch), m->CriticLoss(real, fake) ...
+//   const double g_loss = m->GeneratorUpdate(batch);
+struct MnistWgan {
+  // Loads the images, then seeds LibTorch with config.seed and builds G, D
+  // (DIM = dim, on config.device), their optimisers of `spec` and the
+  // shuffler (seed config.seed), in that order.
+  static absl::StatusOr<std::unique_ptr<MnistWgan>> Make(const CommonConfig& config, int64_t dim,
+                                                         int64_t latent,
+                                                         const train::OptimizerSpec& spec);
+
+  // Registers "generator", "critic", "gen_opt", "critic_opt" and the shuffler
+  // "data" with `trainer`, and the sample grid: G on 64 fixed latents drawn
+  // from a generator seeded config.seed + 17.
+  void Register(train::Trainer& trainer);
+
+  // `batch` real images from the shuffler, on the device.
+  at::Tensor RealBatch(int64_t batch);
+  // G on `batch` latents GaussianLatents(batch, latent, device), no autograd.
+  at::Tensor FakeBatch(int64_t batch);
+  // WganCriticLoss over one critic pass on real and fake together (the
+  // critic has no batch norm).
+  at::Tensor CriticLoss(const at::Tensor& real, const at::Tensor& fake);
+  // WganGeneratorUpdate with these nets and gen_opt; returns the loss.
+  double GeneratorUpdate(int64_t batch);
+
+  GenerateFn Generate();
+  train::CriticFn Critic();
+
+  c10::Device device = c10::Device(c10::kCPU);
+  uint64_t seed = 0;
+  int64_t latent = 0;
+  at::Tensor images;  // [60000, 1, 28, 28], CPU
+  nn::WganGpGenerator gen{nullptr};
+  nn::WganGpCritic critic{nullptr};
+  std::unique_ptr<torch::optim::Optimizer> gen_opt, critic_opt;
+  std::unique_ptr<data::EpochShuffler> shuffler;
+  at::Tensor fixed_z;  // the sample grid's latents, set by Register
+};
 
 // ---------------------------------------------------------------------------
 // Toy critic surfaces

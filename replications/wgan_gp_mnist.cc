@@ -10,20 +10,14 @@
 //
 //   bazel run //replications:wgan_gp_mnist -- --budget=cpu
 #include <cstdint>
+#include <memory>
 #include <string>
-#include <vector>
 
 #include <ATen/ATen.h>
-#include <ATen/CPUGeneratorImpl.h>
-#include <torch/csrc/autograd/grad_mode.h>
-#include <torch/optim/optimizer.h>
 
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "lib/data/shuffler.h"
-#include "lib/io/image_grid.h"
-#include "lib/nn/image_nets.h"
 #include "lib/train/losses.h"
 #include "lib/train/optim.h"
 #include "lib/train/schedule.h"
@@ -39,21 +33,14 @@ ABSL_FLAG(double, lambda, 10, "gradient penalty weight [paper, code]");
 ABSL_FLAG(int, n_critic, 5, "critic steps per generator iteration [paper, code]");
 ABSL_FLAG(int64_t, dim, 64, "width DIM of the MNIST nets [code] (smoke: 16)");
 ABSL_FLAG(int64_t, latent, 128, "latent dimension, z ~ N(0, I) [code]");
-ABSL_FLAG(int64_t, log_every, 10, "metrics.csv row every this many generator iterations");
-ABSL_FLAG(int64_t, sample_every, 0, "sample grid every this many iterations; 0 = budget default");
-ABSL_FLAG(int64_t, checkpoint_every, 0, "checkpoint every this many iterations; 0 = budget default");
+OTGAN_WGAN_INTERVAL_FLAGS(10, "sample grid");
 
 namespace otgan::replications {
 namespace {
 
 constexpr char kTarget[] = "wgan_gp_mnist";
 
-struct WganGpConfig {
-  train::OptimizerSpec optimizer;
-  std::string betas_name;
-  int64_t batch = 50;
-  double lambda = 10;
-  train::CriticSchedule schedule;
+struct WganGpConfig : WganGpLoss {
   int64_t dim = 64;
   int64_t latent = 128;
   train::TrainerConfig trainer;
@@ -62,20 +49,14 @@ struct WganGpConfig {
 
 absl::StatusOr<WganGpConfig> ConfigFromFlags(const CommonConfig& c) {
   WganGpConfig w;
-  w.betas_name = absl::GetFlag(FLAGS_betas);
-  OTGAN_ASSIGN_OR_RETURN(w.optimizer, WganGpAdam(w.betas_name, absl::GetFlag(FLAGS_lr)));
-  w.batch = absl::GetFlag(FLAGS_batch);
-  w.lambda = absl::GetFlag(FLAGS_lambda);
-  w.schedule = train::WganGpSchedule();
-  w.schedule.n_critic = absl::GetFlag(FLAGS_n_critic);
+  int64_t batch = absl::GetFlag(FLAGS_batch);
   w.dim = absl::GetFlag(FLAGS_dim);
   w.latent = absl::GetFlag(FLAGS_latent);
-  ApplySmokeDefault(c, "batch", int64_t{16}, &w.batch, &w.smoke);
+  ApplySmokeDefault(c, "batch", int64_t{16}, &batch, &w.smoke);
   ApplySmokeDefault(c, "dim", int64_t{16}, &w.dim, &w.smoke);
-  OTGAN_RETURN_IF_ERROR(CheckPositive("lr", w.optimizer.lr));
-  OTGAN_RETURN_IF_ERROR(CheckPositive("batch", w.batch));
-  OTGAN_RETURN_IF_ERROR(CheckNonNegative("lambda", w.lambda));
-  OTGAN_RETURN_IF_ERROR(CheckPositive("n_critic", w.schedule.n_critic));
+  OTGAN_ASSIGN_OR_RETURN(static_cast<WganGpLoss&>(w),
+                         WganGpLossFrom(absl::GetFlag(FLAGS_betas), absl::GetFlag(FLAGS_lr), batch,
+                                        absl::GetFlag(FLAGS_lambda), absl::GetFlag(FLAGS_n_critic)));
   OTGAN_RETURN_IF_ERROR(CheckPositive("dim", w.dim));
   OTGAN_RETURN_IF_ERROR(CheckPositive("latent", w.latent));
 
@@ -93,16 +74,8 @@ absl::StatusOr<WganGpConfig> ConfigFromFlags(const CommonConfig& c) {
 
 absl::Status Run(const CommonConfig& c) {
   OTGAN_ASSIGN_OR_RETURN(WganGpConfig w, ConfigFromFlags(c));
-  OTGAN_ASSIGN_OR_RETURN(at::Tensor images, LoadMnistTrainImages(c));
-
-  at::manual_seed(c.seed);
-  nn::WganGpGenerator gen(w.dim, w.latent);
-  nn::WganGpCritic critic(w.dim);
-  gen->to(c.device);
-  critic->to(c.device);
-  OTGAN_ASSIGN_OR_RETURN(auto gen_opt, train::MakeOptimizer(w.optimizer, gen->parameters()));
-  OTGAN_ASSIGN_OR_RETURN(auto critic_opt, train::MakeOptimizer(w.optimizer, critic->parameters()));
-  data::EpochShuffler shuffler(images.size(0), c.seed);
+  OTGAN_ASSIGN_OR_RETURN(std::unique_ptr<MnistWgan> m,
+                         MnistWgan::Make(c, w.dim, w.latent, w.optimizer));
 
   OTGAN_RETURN_IF_ERROR(StartRun(
       c, {{"eval_dataset", "mnist"},
@@ -118,39 +91,24 @@ absl::Status Run(const CommonConfig& c) {
           {"eval_seed", absl::StrCat(EvalSeed(c))}}));
 
   train::Trainer trainer(w.trainer);
-  trainer.AddModule("generator", gen.ptr());
-  trainer.AddModule("critic", critic.ptr());
-  trainer.AddOptimizer("gen_opt", gen_opt.get());
-  trainer.AddOptimizer("critic_opt", critic_opt.get());
-  trainer.AddShuffler("data", &shuffler);
-  at::Generator fixed_gen = at::make_generator<at::CPUGeneratorImpl>(c.seed + 17);
-  const at::Tensor fixed_z = GaussianLatents(64, w.latent, c.device, fixed_gen);
-  trainer.SetSampleFn([&] { return gen->forward(fixed_z); }, io::GridOptions{});
+  m->Register(trainer);
 
-  const train::CriticFn critic_fn = [&](const at::Tensor& x) { return critic->forward(x); };
+  const train::CriticFn critic_fn = m->Critic();
   auto step = [&](int64_t it) -> absl::StatusOr<train::StepLosses> {
     const int k = train::CriticSteps(it, w.schedule);
     double w_loss_value = 0, gp_value = 0;
     for (int j = 0; j < k; ++j) {
-      at::Tensor real = images.index_select(0, shuffler.NextBatch(w.batch)).to(c.device);
-      at::Tensor fake;
-      {
-        torch::NoGradGuard no_grad;
-        fake = gen->forward(GaussianLatents(w.batch, w.latent, c.device));
-      }
-      // One critic pass over real and fake together (no batch norm in the critic).
-      at::Tensor d = critic->forward(at::cat({real, fake}, 0));
-      at::Tensor w_loss = train::WganCriticLoss(d.narrow(0, 0, w.batch), d.narrow(0, w.batch, w.batch));
+      at::Tensor real = m->RealBatch(w.batch);
+      at::Tensor fake = m->FakeBatch(w.batch);
+      at::Tensor w_loss = m->CriticLoss(real, fake);
       at::Tensor gp = train::GradientPenalty(critic_fn, real, fake, w.lambda);
-      critic_opt->zero_grad();
+      m->critic_opt->zero_grad();
       (w_loss + gp).backward();
-      critic_opt->step();
+      m->critic_opt->step();
       w_loss_value = w_loss.item<double>();
       gp_value = gp.item<double>();
     }
-    const double g_loss = WganGeneratorUpdate(
-        [&](const at::Tensor& z) { return gen->forward(z); }, *critic,
-        [&](const at::Tensor& x) { return critic->forward(x); }, *gen_opt, w.batch, w.latent, c.device);
+    const double g_loss = m->GeneratorUpdate(w.batch);
     return train::StepLosses{{"critic_loss", w_loss_value + gp_value},
                              {"wasserstein_estimate", -w_loss_value},
                              {"gradient_penalty", gp_value},
@@ -158,7 +116,7 @@ absl::Status Run(const CommonConfig& c) {
   };
   OTGAN_RETURN_IF_ERROR(trainer.Run(
       step, {"critic_loss", "wasserstein_estimate", "gradient_penalty", "gen_loss"}));
-  return WriteEvalSamples(c, w.latent, [&](const at::Tensor& z) { return gen->forward(z); });
+  return WriteEvalSamples(c, w.latent, m->Generate());
 }
 
 }  // namespace

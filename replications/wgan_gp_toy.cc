@@ -48,23 +48,16 @@ ABSL_FLAG(double, surface_range, 0,
           "critic surface over [-L, L]^2; 0 = 2 for the Gaussians, 2.5 for the Swiss roll "
           "(the toy code plotted [-3, 3]^2)");
 ABSL_FLAG(int64_t, frame_points, 512, "real and generated points drawn in each sample frame");
-ABSL_FLAG(int64_t, log_every, 100, "metrics.csv row every this many generator iterations");
-ABSL_FLAG(int64_t, sample_every, 0, "sample frame every this many iterations; 0 = budget default");
-ABSL_FLAG(int64_t, checkpoint_every, 0, "checkpoint every this many iterations; 0 = budget default");
+OTGAN_WGAN_INTERVAL_FLAGS(100, "sample frame");
 
 namespace otgan::replications {
 namespace {
 
 constexpr char kTarget[] = "wgan_gp_toy";
 
-struct ToyConfig {
+struct ToyConfig : WganGpLoss {
   data::ToyKind kind = data::ToyKind::k8Gaussians;
   std::string dataset;
-  train::OptimizerSpec optimizer;
-  std::string betas_name;
-  int64_t batch = 256;
-  double lambda = 0.1;
-  train::CriticSchedule schedule;
   nn::MlpOptions gen_net, critic_net;
   SurfaceGrid surface;
   int64_t frame_points = 512;
@@ -80,20 +73,14 @@ absl::StatusOr<ToyConfig> ConfigFromFlags(const CommonConfig& c) {
     return absl::InvalidArgumentError(
         "--dataset=ring10: not a WGAN-GP toy; expected 8gaussians, 25gaussians or swissroll");
   }
-  t.betas_name = absl::GetFlag(FLAGS_betas);
-  OTGAN_ASSIGN_OR_RETURN(t.optimizer, WganGpAdam(t.betas_name, absl::GetFlag(FLAGS_lr)));
-  t.batch = absl::GetFlag(FLAGS_batch);
-  t.lambda = absl::GetFlag(FLAGS_lambda);
-  t.schedule = train::WganGpSchedule();
-  t.schedule.n_critic = absl::GetFlag(FLAGS_n_critic);
   int64_t width = absl::GetFlag(FLAGS_width);
   const int depth = absl::GetFlag(FLAGS_depth);
   const int64_t latent = absl::GetFlag(FLAGS_latent);
   ApplySmokeDefault(c, "width", int64_t{64}, &width, &t.smoke);
-  OTGAN_RETURN_IF_ERROR(CheckPositive("lr", t.optimizer.lr));
-  OTGAN_RETURN_IF_ERROR(CheckPositive("batch", t.batch));
-  OTGAN_RETURN_IF_ERROR(CheckNonNegative("lambda", t.lambda));
-  OTGAN_RETURN_IF_ERROR(CheckPositive("n_critic", t.schedule.n_critic));
+  OTGAN_ASSIGN_OR_RETURN(static_cast<WganGpLoss&>(t),
+                         WganGpLossFrom(absl::GetFlag(FLAGS_betas), absl::GetFlag(FLAGS_lr),
+                                        absl::GetFlag(FLAGS_batch), absl::GetFlag(FLAGS_lambda),
+                                        absl::GetFlag(FLAGS_n_critic)));
   OTGAN_RETURN_IF_ERROR(CheckPositive("width", width));
   OTGAN_RETURN_IF_ERROR(CheckPositive("depth", depth));
   OTGAN_RETURN_IF_ERROR(CheckPositive("latent", latent));

@@ -15,20 +15,14 @@
 //
 //   bazel run //replications:wgan_mnist -- --budget=cpu
 #include <cstdint>
+#include <memory>
 #include <string>
-#include <vector>
 
 #include <ATen/ATen.h>
-#include <ATen/CPUGeneratorImpl.h>
-#include <torch/csrc/autograd/grad_mode.h>
-#include <torch/optim/optimizer.h>
 
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "lib/data/shuffler.h"
-#include "lib/io/image_grid.h"
-#include "lib/nn/image_nets.h"
 #include "lib/train/losses.h"
 #include "lib/train/optim.h"
 #include "lib/train/schedule.h"
@@ -47,9 +41,7 @@ ABSL_FLAG(std::string, schedule, "code",
 ABSL_FLAG(int, burst_critic, 100, "critic steps of a burst iteration (--schedule=code) (smoke: 5)");
 ABSL_FLAG(int64_t, dim, 64, "width DIM of the WGAN-GP MNIST nets (smoke: 16)");
 ABSL_FLAG(int64_t, latent, 128, "latent dimension, z ~ N(0, I)");
-ABSL_FLAG(int64_t, log_every, 10, "metrics.csv row every this many generator iterations");
-ABSL_FLAG(int64_t, sample_every, 0, "sample grid every this many iterations; 0 = budget default");
-ABSL_FLAG(int64_t, checkpoint_every, 0, "checkpoint every this many iterations; 0 = budget default");
+OTGAN_WGAN_INTERVAL_FLAGS(10, "sample grid");
 
 namespace otgan::replications {
 namespace {
@@ -117,16 +109,8 @@ absl::StatusOr<WganConfig> ConfigFromFlags(const CommonConfig& c) {
 
 absl::Status Run(const CommonConfig& c) {
   OTGAN_ASSIGN_OR_RETURN(WganConfig w, ConfigFromFlags(c));
-  OTGAN_ASSIGN_OR_RETURN(at::Tensor images, LoadMnistTrainImages(c));
-
-  at::manual_seed(c.seed);
-  nn::WganGpGenerator gen(w.dim, w.latent);
-  nn::WganGpCritic critic(w.dim);
-  gen->to(c.device);
-  critic->to(c.device);
-  OTGAN_ASSIGN_OR_RETURN(auto gen_opt, train::MakeOptimizer(w.optimizer, gen->parameters()));
-  OTGAN_ASSIGN_OR_RETURN(auto critic_opt, train::MakeOptimizer(w.optimizer, critic->parameters()));
-  data::EpochShuffler shuffler(images.size(0), c.seed);
+  OTGAN_ASSIGN_OR_RETURN(std::unique_ptr<MnistWgan> m,
+                         MnistWgan::Make(c, w.dim, w.latent, w.optimizer));
 
   OTGAN_RETURN_IF_ERROR(StartRun(
       c, {{"eval_dataset", "mnist"},
@@ -148,38 +132,23 @@ absl::Status Run(const CommonConfig& c) {
           {"eval_seed", absl::StrCat(EvalSeed(c))}}));
 
   train::Trainer trainer(w.trainer);
-  trainer.AddModule("generator", gen.ptr());
-  trainer.AddModule("critic", critic.ptr());
-  trainer.AddOptimizer("gen_opt", gen_opt.get());
-  trainer.AddOptimizer("critic_opt", critic_opt.get());
-  trainer.AddShuffler("data", &shuffler);
-  at::Generator fixed_gen = at::make_generator<at::CPUGeneratorImpl>(c.seed + 17);
-  const at::Tensor fixed_z = GaussianLatents(64, w.latent, c.device, fixed_gen);
-  trainer.SetSampleFn([&] { return gen->forward(fixed_z); }, io::GridOptions{});
+  m->Register(trainer);
 
   auto step = [&](int64_t it) -> absl::StatusOr<train::StepLosses> {
     const int k = train::CriticSteps(it, w.schedule);
     double critic_loss = 0;
-    SetRequiresGrad(*critic, true);
+    SetRequiresGrad(*m->critic, true);
     for (int j = 0; j < k; ++j) {
-      at::Tensor real = images.index_select(0, shuffler.NextBatch(w.batch)).to(c.device);
-      at::Tensor fake;
-      {
-        torch::NoGradGuard no_grad;
-        fake = gen->forward(GaussianLatents(w.batch, w.latent, c.device));
-      }
-      // One critic pass over real and fake together (the critic has no batch norm).
-      at::Tensor d = critic->forward(at::cat({real, fake}, 0));
-      at::Tensor loss = train::WganCriticLoss(d.narrow(0, 0, w.batch), d.narrow(0, w.batch, w.batch));
-      critic_opt->zero_grad();
+      at::Tensor real = m->RealBatch(w.batch);
+      at::Tensor fake = m->FakeBatch(w.batch);
+      at::Tensor loss = m->CriticLoss(real, fake);
+      m->critic_opt->zero_grad();
       loss.backward();
-      critic_opt->step();
-      train::ClipWeights(*critic, w.clip);
+      m->critic_opt->step();
+      train::ClipWeights(*m->critic, w.clip);
       critic_loss = loss.item<double>();
     }
-    const double g_loss = WganGeneratorUpdate(
-        [&](const at::Tensor& z) { return gen->forward(z); }, *critic,
-        [&](const at::Tensor& x) { return critic->forward(x); }, *gen_opt, w.batch, w.latent, c.device);
+    const double g_loss = m->GeneratorUpdate(w.batch);
     return train::StepLosses{{"critic_loss", critic_loss},
                              {"wasserstein_estimate", -critic_loss},
                              {"gen_loss", g_loss},
@@ -187,7 +156,7 @@ absl::Status Run(const CommonConfig& c) {
   };
   OTGAN_RETURN_IF_ERROR(
       trainer.Run(step, {"critic_loss", "wasserstein_estimate", "gen_loss", "critic_steps"}));
-  return WriteEvalSamples(c, w.latent, [&](const at::Tensor& z) { return gen->forward(z); });
+  return WriteEvalSamples(c, w.latent, m->Generate());
 }
 
 }  // namespace
