@@ -11,25 +11,16 @@
 #include "lib/data/toy.h"
 #include "lib/eval/lenet.h"
 #include "lib/io/json.h"
+#include "tests/eval/mnist_test_images.h"
 
 namespace otgan::eval {
 namespace {
 
-constexpr char kDataDir[] = "../otgan_data";
 constexpr char kWeights[] = "eval/weights/lenet_mnist.pt";
 
+// The test images of this file: subset seed 7.
 data::ImageDataset LoadTest(int64_t n, int64_t offset, data::ValueRange range, int resize) {
-  data::ImageDatasetOptions d;
-  d.data_dir = kDataDir;
-  d.split = data::Split::kTest;
-  d.range = range;
-  d.resize = resize;
-  d.subset_size = n;
-  d.subset_seed = 7;
-  d.subset_offset = offset;
-  auto ds = data::LoadImageDataset(d);
-  EXPECT_TRUE(ds.ok()) << ds.status();
-  return *std::move(ds);
+  return fixtures::LoadTestImages(n, offset, range, resize, /*subset_seed=*/7);
 }
 
 TEST(ImageMetricsTest, CommittedMnistClassifierIsAccurateOnTestImages) {

@@ -17,12 +17,13 @@
 #include "lib/data/toy.h"
 #include "lib/io/json.h"
 #include "lib/io/npy.h"
+#include "tests/eval/mnist_test_images.h"
 
 namespace otgan::eval {
 namespace {
 namespace fs = std::filesystem;
 
-constexpr char kDataDir[] = "../otgan_data";
+using fixtures::kDataDir;
 
 // A fresh, empty run folder under the test's temporary directory.
 std::string NewRunDir(const std::string& name) {
@@ -68,18 +69,9 @@ const io::Json& Sub(const io::Json& j, const char* key) {
   return *p;
 }
 
+// The test images of this file: subset seed 11.
 data::ImageDataset LoadTest(int64_t n, int64_t offset, data::ValueRange range, int resize) {
-  data::ImageDatasetOptions d;
-  d.data_dir = kDataDir;
-  d.split = data::Split::kTest;
-  d.range = range;
-  d.resize = resize;
-  d.subset_size = n;
-  d.subset_seed = 11;
-  d.subset_offset = offset;
-  auto ds = data::LoadImageDataset(d);
-  EXPECT_TRUE(ds.ok()) << ds.status();
-  return *std::move(ds);
+  return fixtures::LoadTestImages(n, offset, range, resize, /*subset_seed=*/11);
 }
 
 TEST(RunEvalTest, ToyRunWithTargetSamplesIsHighQualityAndCoversAllModes) {

@@ -1,6 +1,5 @@
 // A run of 2N steps and a run of N steps, stopped, then resumed by fresh
 // objects (as a new process would) for N more, end with identical weights.
-#include <filesystem>
 #include <fstream>
 
 #include <ATen/Parallel.h>
@@ -12,22 +11,10 @@
 namespace otgan::train {
 namespace {
 
-namespace fs = std::filesystem;
 using testing::TinyGan;
+using testing::TinyRunConfig;
 
 constexpr int64_t kN = 12;
-
-TrainerConfig Config(const std::string& name, int64_t total, bool resume) {
-  TrainerConfig c;
-  c.run_dir = (fs::path(::testing::TempDir()) / name).string();
-  if (!resume) fs::remove_all(c.run_dir);
-  c.total_steps = total;
-  c.log_every = 1;
-  c.checkpoint_every = 5;
-  c.resume = resume;
-  c.show_progress = false;
-  return c;
-}
 
 absl::Status Train(TinyGan& model, const TrainerConfig& config) {
   Trainer trainer(config);
@@ -47,15 +34,15 @@ void ExpectIdentical(torch::nn::Module& a, torch::nn::Module& b) {
 TEST(ResumeTest, ResumedRunIsBitIdenticalToStraightRun) {
   at::set_num_threads(1);
   TinyGan straight(/*seed=*/3);
-  ASSERT_TRUE(Train(straight, Config("straight", 2 * kN, false)).ok());
+  ASSERT_TRUE(Train(straight, TinyRunConfig("straight", 2 * kN, false)).ok());
 
   {
     TinyGan first(/*seed=*/3);
-    ASSERT_TRUE(Train(first, Config("resumed", kN, false)).ok());
+    ASSERT_TRUE(Train(first, TinyRunConfig("resumed", kN, false)).ok());
   }
   TinyGan second(/*seed=*/777);  // different weights, optimiser, generators, shuffler
   at::manual_seed(12345);        // and a different default generator state
-  ASSERT_TRUE(Train(second, Config("resumed", 2 * kN, true)).ok());
+  ASSERT_TRUE(Train(second, TinyRunConfig("resumed", 2 * kN, true)).ok());
 
   ExpectIdentical(*straight.gen, *second.gen);
   ExpectIdentical(*straight.critic, *second.critic);
@@ -79,9 +66,9 @@ TEST(ResumeTest, ResumedRunIsBitIdenticalToStraightRun) {
 TEST(ResumeTest, DifferentModelIsRefusedOnResume) {
   at::set_num_threads(1);
   TinyGan first(1);
-  ASSERT_TRUE(Train(first, Config("mismatch", 3, false)).ok());
+  ASSERT_TRUE(Train(first, TinyRunConfig("mismatch", 3, false)).ok());
   TinyGan other(1);
-  TrainerConfig c = Config("mismatch", 6, true);
+  TrainerConfig c = TinyRunConfig("mismatch", 6, true);
   Trainer trainer(c);
   trainer.AddModule("generator", other.gen.ptr());  // critic not registered
   absl::Status st = trainer.Run([&](int64_t) -> absl::StatusOr<StepLosses> { return other.Step(); },

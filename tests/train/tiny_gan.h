@@ -2,12 +2,15 @@
 // critic (2 -> 16 -> 2 and 2 -> 16 -> 1), Adam, a shuffler over a fixed pool
 // of data points, latents from LibTorch's default CPU generator and the
 // penalty's interpolation weights from a registered generator. A few
-// milliseconds per step.
+// milliseconds per step. TinyRunConfig is the Trainer settings both Trainer
+// tests run it under.
 #ifndef OTGAN_TESTS_TRAIN_TINY_GAN_H_
 #define OTGAN_TESTS_TRAIN_TINY_GAN_H_
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
+#include <string>
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/nn/modules/activation.h>
@@ -15,12 +18,27 @@
 #include <torch/nn/modules/linear.h>
 #include <torch/optim/adam.h>
 
+#include "gtest/gtest.h"
 #include "lib/data/shuffler.h"
 #include "lib/data/toy.h"
 #include "lib/train/losses.h"
 #include "lib/train/trainer.h"
 
 namespace otgan::train::testing {
+
+// A run folder <test tmpdir>/<name> (emptied unless `resume`), `total`
+// steps, a metrics row every step, a checkpoint every 5, no progress line.
+inline TrainerConfig TinyRunConfig(const std::string& name, int64_t total, bool resume = false) {
+  TrainerConfig c;
+  c.run_dir = (std::filesystem::path(::testing::TempDir()) / name).string();
+  if (!resume) std::filesystem::remove_all(c.run_dir);
+  c.total_steps = total;
+  c.log_every = 1;
+  c.checkpoint_every = 5;
+  c.resume = resume;
+  c.show_progress = false;
+  return c;
+}
 
 struct TinyGan {
   // Everything is built from `seed`; two TinyGans with different seeds start

@@ -17,18 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::TinyGan;
-
-TrainerConfig Config(const std::string& name, int64_t total, bool resume = false) {
-  TrainerConfig c;
-  c.run_dir = (fs::path(::testing::TempDir()) / name).string();
-  if (!resume) fs::remove_all(c.run_dir);
-  c.total_steps = total;
-  c.log_every = 1;
-  c.checkpoint_every = 5;
-  c.resume = resume;
-  c.show_progress = false;
-  return c;
-}
+using testing::TinyRunConfig;
 
 std::vector<std::string> Lines(const std::string& path) {
   std::ifstream in(path);
@@ -40,7 +29,7 @@ std::vector<std::string> Lines(const std::string& path) {
 TEST(TrainerTest, SigintWritesCheckpointAndReturnsCancelled) {
   at::set_num_threads(1);
   TinyGan model(1);
-  TrainerConfig c = Config("sigint", 100);
+  TrainerConfig c = TinyRunConfig("sigint", 100);
   Trainer trainer(c);
   model.Register(trainer);
   absl::Status st = trainer.Run(
@@ -63,7 +52,7 @@ TEST(TrainerTest, SigintWritesCheckpointAndReturnsCancelled) {
 
   // Resuming continues at step 7 and finishes.
   TinyGan again(2);
-  Trainer resumed(Config("sigint", 10, /*resume=*/true));
+  Trainer resumed(TinyRunConfig("sigint", 10, /*resume=*/true));
   again.Register(resumed);
   int64_t first_step = -1;
   ASSERT_TRUE(resumed
@@ -80,7 +69,7 @@ TEST(TrainerTest, SigintWritesCheckpointAndReturnsCancelled) {
 TEST(TrainerTest, NanGuardNamesStepAndTermAndKeepsLastGoodCheckpoint) {
   at::set_num_threads(1);
   TinyGan model(1);
-  Trainer trainer(Config("nan", 20));
+  Trainer trainer(TinyRunConfig("nan", 20));
   model.Register(trainer);
   absl::Status st = trainer.Run(
       [&](int64_t step) -> absl::StatusOr<StepLosses> {
@@ -106,7 +95,7 @@ TEST(TrainerTest, MetricsAfterResumeAreTruncatedThenAppended) {
   std::vector<std::string> loss_names = {"critic_loss", "gen_loss"};
   {
     TinyGan model(1);
-    Trainer trainer(Config("metrics", 10));
+    Trainer trainer(TinyRunConfig("metrics", 10));
     model.Register(trainer);
     absl::Status st = trainer.Run(
         [&](int64_t step) -> absl::StatusOr<StepLosses> {
@@ -121,7 +110,7 @@ TEST(TrainerTest, MetricsAfterResumeAreTruncatedThenAppended) {
   std::vector<std::string> before = Lines(path);
   ASSERT_EQ(before.size(), 8u);  // header + steps 1..7
   TinyGan model(2);
-  Trainer trainer(Config("metrics", 10, /*resume=*/true));
+  Trainer trainer(TinyRunConfig("metrics", 10, /*resume=*/true));
   model.Register(trainer);
   ASSERT_TRUE(trainer.Run([&](int64_t) -> absl::StatusOr<StepLosses> { return model.Step(); },
                           loss_names)
@@ -146,7 +135,7 @@ TEST(TrainerTest, MetricsAfterResumeAreTruncatedThenAppended) {
 TEST(TrainerTest, SamplesCheckpointsAndFinalArtefacts) {
   at::set_num_threads(1);
   TinyGan model(1);
-  TrainerConfig c = Config("samples", 9);
+  TrainerConfig c = TinyRunConfig("samples", 9);
   c.sample_every = 4;
   c.log_every = 3;
   c.checkpoint_every = 2;
@@ -189,19 +178,19 @@ TEST(TrainerTest, RefusesBadStartsWithClearMessages) {
     model.Register(trainer);
     return trainer.Run([&](int64_t) -> absl::StatusOr<StepLosses> { return model.Step(); }, names);
   };
-  absl::Status no_ckpt = run(Config("refuse", 2, /*resume=*/true));
+  absl::Status no_ckpt = run(TinyRunConfig("refuse", 2, /*resume=*/true));
   EXPECT_EQ(no_ckpt.code(), absl::StatusCode::kNotFound) << no_ckpt;
   EXPECT_NE(no_ckpt.message().find("--resume"), std::string::npos);
 
-  TrainerConfig bad = Config("refuse", 2);
+  TrainerConfig bad = TinyRunConfig("refuse", 2);
   bad.log_every = 0;
   EXPECT_NE(run(bad).message().find("log_every must be > 0, got 0"), std::string::npos);
 
-  absl::Status missing = run(Config("refuse", 2), {"critic_loss", "wdist"});
+  absl::Status missing = run(TinyRunConfig("refuse", 2), {"critic_loss", "wdist"});
   EXPECT_EQ(missing.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(missing.message().find("'wdist'"), std::string::npos) << missing;
 
-  const TrainerConfig fresh = Config("refuse", 2);
+  const TrainerConfig fresh = TinyRunConfig("refuse", 2);
   ASSERT_TRUE(run(fresh).ok());
   // Same folder again without --resume: refused rather than overwritten.
   absl::Status exists = run(fresh);
