@@ -295,6 +295,7 @@ class Builder {
                          const std::function<bool(const Run&)>& pred) const;
   std::string ToyTable(const std::string& caption, const std::vector<std::string>& expected,
                        const std::function<bool(const Run&)>& pred) const;
+  std::string AssignerTable(const std::vector<const Run*>& runs) const;
   std::string SweepTable(const std::string& group, const std::vector<std::string>& keys) const;
 
   std::string tmp_;
@@ -888,6 +889,30 @@ std::string Builder::ToyTable(const std::string& caption, const std::vector<std:
   return s;
 }
 
+// The assigner's own diagnostics (their Tables 1/2 report the assignment
+// variance next to W1): the mean of the last 10% of loops in metrics.csv.
+std::string Builder::AssignerTable(const std::vector<const Run*>& runs) const {
+  std::string rows;
+  for (const Run* r : runs) {
+    if (!r->metrics || !r->Group().empty()) continue;
+    const auto var = FinalValue(*r->metrics, "assignment_variance");
+    if (!var) continue;
+    absl::StrAppend(&rows, "\\texttt{", Tex(r->name), "} & ", Tex(r->Flag("cost")), " & ",
+                    Fixed(FinalValue(*r->metrics, "n_generated"), 0), " & ", Fixed(var, 3), " & ",
+                    Fixed(FinalValue(*r->metrics, "unassigned_fraction"), 3), " & ",
+                    Fixed(FinalValue(*r->metrics, "assign_cost"), 2), "\\\\\n");
+  }
+  if (rows.empty()) return "";
+  return "\\begin{table}[htbp]\\centering\\small\n\\caption{Assigner diagnostics at the end of training "
+         "(metrics.csv, mean of the last 10\\% of main loops).}\n\\begin{tabular}{llrrrr}\n\\toprule\n"
+         "run & cost & $N$ per step & assignment variance & unassigned fraction & assignment cost\\\\\n"
+         "\\midrule\n" + rows +
+         "\\bottomrule\n\\end{tabular}\n\\par\\smallskip\\footnotesize Assignment variance: "
+         "$\\frac{1}{M}\\sum_j |c_j - N/M|$ over the $M=5000$ real points ($c_j$: generated points assigned to $j$); "
+         "with $N<M$ most real points get none, and the smallest value possible is $2\\frac{N}{M}(1-\\frac{N}{M})$ (every $c_j\\in\\{0,1\\}$).\n"
+         "\\end{table}\n\n";
+}
+
 std::string Builder::SweepTable(const std::string& group, const std::vector<std::string>& keys) const {
   std::vector<const Run*> v = InGroup(group);
   if (v.empty()) {
@@ -968,6 +993,7 @@ absl::Status Builder::WriteTex() {
       s += SweepTable("sinkhorn_gan_sweep", {"eps", "sinkhorn_iters"});
       s += FigureTex("sweep_sinkhorn") + FigureTex("sweep_sinkhorn_samples", 0.8);
     }
+    if (sec.file == "laschos") s += AssignerTable(v);
     if (sec.file == "otgan") {
       s += SweepTable("otgan_batch_sweep", {"batch_size"});
       s += FigureTex("sweep_otgan_batch");
