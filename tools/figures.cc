@@ -920,6 +920,16 @@ std::string Builder::SweepTable(const std::string& group, const std::vector<std:
   if (v.empty()) {
     return absl::StrCat("\\noindent Sweep \\texttt{results/", Tex(group), "}: ", kNotYetRun, ".\n\n");
   }
+  // Rows in numeric order of the swept settings (batch 32 before 128), not by folder name.
+  auto values = [&](const Run* r) {
+    std::vector<double> out;
+    for (const std::string& k : keys) {
+      double x = 0;
+      out.push_back(absl::SimpleAtod(r->Flag(k), &x) ? x : 0.0);
+    }
+    return out;
+  };
+  std::stable_sort(v.begin(), v.end(), [&](const Run* a, const Run* b) { return values(a) < values(b); });
   std::string s = "\\begin{table}[htbp]\\centering\\small\n\\caption{Settings of \\texttt{results/" + Tex(group) +
                   "} and their final numbers.}\n\\begin{tabular}{l" + std::string(keys.size() + 5, 'r') +
                   "}\n\\toprule\nsetting";
