@@ -60,9 +60,9 @@ absl::StatusOr<WganGpConfig> ConfigFromFlags(const CommonConfig& c) {
   OTGAN_RETURN_IF_ERROR(CheckPositive("dim", w.dim));
   OTGAN_RETURN_IF_ERROR(CheckPositive("latent", w.latent));
 
-  // Smoke: a pipeline check; cpu: ~25 min at one thread here (4.2 s per
-  // iteration, README); paper: 200k
-  // generator iterations (gan_mnist.py ITERS = 200000).
+  // Smoke: a pipeline check; cpu: ~28 min at one thread here (measured,
+  // 4.2-4.8 s per iteration, README); paper: 200k generator iterations
+  // (gan_mnist.py ITERS = 200000).
   OTGAN_ASSIGN_OR_RETURN(
       w.trainer,
       WganTrainerConfig(c, StepsFor(c, 20, 350, 200000),

@@ -93,8 +93,9 @@ absl::StatusOr<WganConfig> ConfigFromFlags(const CommonConfig& c) {
   }
   w.schedule.n_critic = n_critic;
 
-  // Smoke: a pipeline check; cpu: ~25 min at one thread here with
-  // --schedule=paper (README; the code schedule's 25 bursts alone take that long); paper: the
+  // Smoke: a pipeline check; cpu: ~20 min at one thread here with
+  // --schedule=paper (measured, README; the code schedule's 25 bursts alone
+  // take ~25 min at one thread); paper: the
   // WGAN-GP authors' MNIST schedule (gan_mnist.py, MODE='wgan', ITERS=200000);
   // the WGAN paper gives none for MNIST.
   // Sample grids every 10 iterations at every budget: bursts make the first 25 slow.
