@@ -18,7 +18,7 @@
 #include "absl/strings/str_format.h"
 #include "lib/data/dataset.h"
 #include "lib/io/image_grid.h"
-#include "lib/nn/image_nets.h"
+#include "lib/nn/laschos_nets.h"
 #include "lib/nn/mlp.h"
 #include "lib/ot/cost.h"
 #include "lib/ot/semidiscrete.h"

@@ -13,7 +13,7 @@
 //   optimiser Adam 3e-4, betas (0.5, 0.999) for both nets [paper and code]
 //   latent    z ~ U[-1, 1]^100 [code: models/dcgan.py]
 //   nets      the paper's CIFAR design (weight norm, GLU generator, CReLU critic,
-//             normalised embedding) scaled down to 28x28 (lib/nn/image_nets.h)
+//             normalised embedding) scaled down to 28x28 (lib/nn/otgan_nets.h)
 //
 // The paper's batches are large (8000 over 8 GPUs); the CPU default here is
 // --batch_size=256 per batch (4 batches per loss), see replications/README.md.
@@ -32,7 +32,7 @@
 #include "lib/data/dataset.h"
 #include "lib/data/shuffler.h"
 #include "lib/io/image_grid.h"
-#include "lib/nn/image_nets.h"
+#include "lib/nn/otgan_nets.h"
 #include "lib/train/trainer.h"
 #include "lib/util/status.h"
 #include "replications/common.h"

@@ -40,7 +40,7 @@
 #include "absl/flags/flag.h"
 #include "absl/status/statusor.h"
 #include "lib/data/shuffler.h"
-#include "lib/nn/image_nets.h"
+#include "lib/nn/wgan_nets.h"
 #include "lib/train/losses.h"
 #include "lib/train/optim.h"
 #include "lib/train/schedule.h"

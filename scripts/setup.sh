@@ -28,7 +28,9 @@ PACKAGES=(
   latexmk texlive-latex-base texlive-latex-recommended texlive-latex-extra
   texlive-fonts-recommended
   dataset-fashion-mnist
-  python3-numpy python3-pot
+  python3-numpy python3-pot python3-torch
+  nlohmann-json3-dev libssl-dev libgloo-dev
+  clang libclang-rt-14-dev
   poppler-utils
 )
 

@@ -40,6 +40,9 @@ class MlpImpl : public torch::nn::Cloneable<MlpImpl> {
   void reset() override;
   at::Tensor forward(const at::Tensor& x);
   const MlpOptions& options() const { return options_; }
+  // The Linear layers in order (hidden layers, then the output layer), for
+  // initialisation schemes applied from outside (lib/nn/init.h).
+  const std::vector<torch::nn::Linear>& layers() const { return layers_; }
 
  private:
   MlpOptions options_;

@@ -1,8 +1,10 @@
 #include <ATen/ATen.h>
 
 #include "gtest/gtest.h"
-#include "lib/nn/image_nets.h"
+#include "lib/nn/laschos_nets.h"
 #include "lib/nn/mlp.h"
+#include "lib/nn/otgan_nets.h"
+#include "lib/nn/wgan_nets.h"
 
 namespace otgan::nn {
 namespace {

@@ -1,16 +1,10 @@
-// Convolutional generators and critics of the MNIST-scale replications.
+// OT-GAN (Salimans 2018) nets for MNIST: weight normalisation, GLU in the
+// generator, CReLU in the critic, l2-normalised critic embedding.
 //
-// - WGAN-GP (Gulrajani 2017) official MNIST nets [code, DIM = 64]: also used
-//   for WGAN (Arjovsky 2017 gives no MNIST architecture; sharing the nets makes
-//   the two comparable).
-// - OT-GAN (Salimans 2018) scaled down to MNIST: weight normalisation, GLU in
-//   the generator, CReLU in the critic, l2-normalised critic embedding.
-// - Laschos 2019 generator (32x32, LayerNorm) [code]; the assigner is an Mlp.
-//
-//   otgan::nn::WganGpGenerator g(64);
-//   at::Tensor x = g->forward(at::randn({50, 128}));  // [50, 1, 28, 28] in (0, 1)
-#ifndef OTGAN_LIB_NN_IMAGE_NETS_H_
-#define OTGAN_LIB_NN_IMAGE_NETS_H_
+//   otgan::nn::OtganGenerator g(64, 100);
+//   at::Tensor x = g->forward(at::rand({8, 100}) * 2 - 1);  // [8, 1, 28, 28] in (0, 1)
+#ifndef OTGAN_LIB_NN_OTGAN_NETS_H_
+#define OTGAN_LIB_NN_OTGAN_NETS_H_
 
 #include <cstdint>
 
@@ -61,38 +55,6 @@ class WNConv2dImpl : public torch::nn::Cloneable<WNConv2dImpl> {
 TORCH_MODULE(WNConv2d);
 
 // ---------------------------------------------------------------------------
-// WGAN-GP MNIST [code]: G: Linear 128 -> 4*4*4*DIM, ReLU, deconv 5x5 -> 2*DIM,
-// ReLU, crop 7x7, deconv -> DIM, ReLU, deconv -> 1, sigmoid (28x28).
-// D: conv 5x5 stride 2 with DIM, 2*DIM, 4*DIM channels, LeakyReLU 0.2, Linear -> 1.
-// ---------------------------------------------------------------------------
-class WganGpGeneratorImpl : public torch::nn::Cloneable<WganGpGeneratorImpl> {
- public:
-  explicit WganGpGeneratorImpl(int64_t dim = 64, int64_t latent = 128);
-  void reset() override;
-  at::Tensor forward(const at::Tensor& z);  // [N, latent] -> [N, 1, 28, 28] in (0, 1)
-  int64_t latent() const { return latent_; }
-
- private:
-  int64_t dim_, latent_;
-  torch::nn::Linear fc_{nullptr};
-  torch::nn::ConvTranspose2d up1_{nullptr}, up2_{nullptr}, up3_{nullptr};
-};
-TORCH_MODULE(WganGpGenerator);
-
-class WganGpCriticImpl : public torch::nn::Cloneable<WganGpCriticImpl> {
- public:
-  explicit WganGpCriticImpl(int64_t dim = 64);
-  void reset() override;
-  at::Tensor forward(const at::Tensor& x);  // [N, 1, 28, 28] (or [N, 784]) -> [N]
-
- private:
-  int64_t dim_;
-  torch::nn::Conv2d c1_{nullptr}, c2_{nullptr}, c3_{nullptr};
-  torch::nn::Linear fc_{nullptr};
-};
-TORCH_MODULE(WganGpCritic);
-
-// ---------------------------------------------------------------------------
 // OT-GAN, scaled down to MNIST (the paper's CIFAR nets are far larger):
 // G: z [N, latent] -> WN-Linear -> GLU -> [2*dim, 7, 7] -> WN-deconv 5x5 -> GLU
 //    -> [dim, 14, 14] -> WN-deconv 5x5 -> sigmoid [1, 28, 28].
@@ -126,26 +88,6 @@ class OtganCriticImpl : public torch::nn::Cloneable<OtganCriticImpl> {
 };
 TORCH_MODULE(OtganCritic);
 
-// ---------------------------------------------------------------------------
-// Laschos 2019 generator [code]: dense 4*4*256 + LayerNorm + ReLU, deconv 5x5
-// stride 2 to 128 then 64 channels (LayerNorm + ReLU), deconv to 1, tanh:
-// [N, latent] -> [N, 1, 32, 32] in (-1, 1).
-// ---------------------------------------------------------------------------
-class LaschosGeneratorImpl : public torch::nn::Cloneable<LaschosGeneratorImpl> {
- public:
-  explicit LaschosGeneratorImpl(int64_t latent = 250);
-  void reset() override;
-  at::Tensor forward(const at::Tensor& z);
-  int64_t latent() const { return latent_; }
-
- private:
-  int64_t latent_;
-  torch::nn::Linear fc_{nullptr};
-  torch::nn::LayerNorm ln0_{nullptr}, ln1_{nullptr}, ln2_{nullptr};
-  torch::nn::ConvTranspose2d up1_{nullptr}, up2_{nullptr}, up3_{nullptr};
-};
-TORCH_MODULE(LaschosGenerator);
-
 }  // namespace otgan::nn
 
-#endif  // OTGAN_LIB_NN_IMAGE_NETS_H_
+#endif  // OTGAN_LIB_NN_OTGAN_NETS_H_
