@@ -6,6 +6,7 @@
 #include <torch/optim/rmsprop.h>
 
 #include "absl/strings/str_cat.h"
+#include "lib/train/tf_rmsprop.h"
 #include "lib/util/status.h"
 
 namespace otgan::train {
@@ -23,6 +24,15 @@ OptimizerSpec RmsProp(double lr) {
   OptimizerSpec s;
   s.kind = OptimizerKind::kRmsProp;
   s.lr = lr;
+  return s;
+}
+
+OptimizerSpec TfRmsProp(double lr) {
+  OptimizerSpec s;
+  s.kind = OptimizerKind::kTfRmsProp;
+  s.lr = lr;
+  s.alpha = 0.9;
+  s.eps = 1e-10;
   return s;
 }
 
@@ -55,6 +65,9 @@ absl::StatusOr<std::unique_ptr<torch::optim::Optimizer>> MakeOptimizer(
         params, torch::optim::AdamOptions(spec.lr)
                     .betas(std::make_tuple(spec.beta1, spec.beta2))
                     .eps(spec.eps));
+  } else if (spec.kind == OptimizerKind::kTfRmsProp) {
+    opt = std::make_unique<TfRmsPropOptimizer>(
+        params, torch::optim::RMSpropOptions(spec.lr).alpha(spec.alpha).eps(spec.eps));
   } else {
     opt = std::make_unique<torch::optim::RMSprop>(
         params, torch::optim::RMSpropOptions(spec.lr).alpha(spec.alpha).eps(spec.eps));
@@ -63,10 +76,19 @@ absl::StatusOr<std::unique_ptr<torch::optim::Optimizer>> MakeOptimizer(
 }
 
 std::string Describe(const OptimizerSpec& s) {
-  std::string out =
-      s.kind == OptimizerKind::kAdam
-          ? absl::StrCat("Adam(lr=", s.lr, ", betas=(", s.beta1, ", ", s.beta2, "), eps=", s.eps, ")")
-          : absl::StrCat("RMSProp(lr=", s.lr, ", alpha=", s.alpha, ", eps=", s.eps, ")");
+  std::string out;
+  switch (s.kind) {
+    case OptimizerKind::kAdam:
+      out = absl::StrCat("Adam(lr=", s.lr, ", betas=(", s.beta1, ", ", s.beta2, "), eps=", s.eps, ")");
+      break;
+    case OptimizerKind::kRmsProp:
+      out = absl::StrCat("RMSProp(lr=", s.lr, ", alpha=", s.alpha, ", eps=", s.eps, ")");
+      break;
+    case OptimizerKind::kTfRmsProp:
+      out = absl::StrCat("TF1 RMSProp(lr=", s.lr, ", decay=", s.alpha, ", eps=", s.eps,
+                         " inside sqrt, accumulator init 1)");
+      break;
+  }
   if (!s.source.empty()) absl::StrAppend(&out, " [", s.source, "]");
   return out;
 }
@@ -78,7 +100,12 @@ OptimizerSpec WithSource(OptimizerSpec s, const char* source) {
 }
 }  // namespace
 
-OptimizerSpec WganRmsProp() { return WithSource(RmsProp(5e-5), "WGAN paper+code"); }
+OptimizerSpec WganRmsProp() {
+  return WithSource(RmsProp(5e-5), "WGAN paper lr; LibTorch RMSprop as in Arjovsky's PyTorch code");
+}
+OptimizerSpec WganTfRmsProp() {
+  return WithSource(TfRmsProp(5e-5), "gan_mnist.py wgan mode, tf.train.RMSPropOptimizer(5e-5)");
+}
 OptimizerSpec WganGpAdamPaper() { return WithSource(Adam(1e-4, 0.0, 0.9), "WGAN-GP paper"); }
 OptimizerSpec WganGpAdamMnistCode() {
   return WithSource(Adam(1e-4, 0.5, 0.9), "WGAN-GP MNIST/toy code");

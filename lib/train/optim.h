@@ -13,6 +13,11 @@
 // used. Laschos et al. trained with TensorFlow, whose RMSProp defaults differ
 // (decay 0.9, eps 1e-10); their preset keeps the learning rates and PyTorch's
 // alpha/eps, and says so in Describe's source string.
+//
+// kTfRmsProp is TensorFlow 1's RMSPropOptimizer (lib/train/tf_rmsprop.h):
+// accumulator initialised to ones, eps inside the square root, decay in
+// `alpha`; TfRmsProp(lr) has TF's defaults decay 0.9, eps 1e-10. The WGAN-GP
+// authors' MNIST code in "wgan" mode trains both nets with it (WganTfRmsProp).
 #ifndef OTGAN_LIB_TRAIN_OPTIM_H_
 #define OTGAN_LIB_TRAIN_OPTIM_H_
 
@@ -28,14 +33,18 @@
 
 namespace otgan::train {
 
-enum class OptimizerKind { kAdam, kRmsProp };
+enum class OptimizerKind {
+  kAdam,
+  kRmsProp,    // LibTorch RMSprop: accumulator starts at 0, eps outside the root
+  kTfRmsProp,  // TF1 RMSPropOptimizer: accumulator starts at 1, eps inside the root
+};
 
 struct OptimizerSpec {
   OptimizerKind kind = OptimizerKind::kAdam;
   double lr = 1e-4;
   double beta1 = 0.9;   // Adam
   double beta2 = 0.999; // Adam
-  double alpha = 0.99;  // RMSProp smoothing constant
+  double alpha = 0.99;  // RMSProp smoothing constant (TF's "decay")
   double eps = 1e-8;
   std::string source;   // where the setting comes from, e.g. "WGAN-GP [paper]"
 };
@@ -44,6 +53,9 @@ struct OptimizerSpec {
 OptimizerSpec Adam(double lr, double beta1, double beta2);
 // RMSProp(lr), PyTorch defaults alpha 0.99, eps 1e-8, no momentum.
 OptimizerSpec RmsProp(double lr);
+// TF1 RMSPropOptimizer(lr) with TF's defaults: decay (alpha) 0.9, eps 1e-10
+// inside the square root, accumulator initialised to ones, no momentum.
+OptimizerSpec TfRmsProp(double lr);
 
 // lr > 0, betas in [0, 1), alpha in [0, 1), eps > 0; the message names the field.
 absl::Status ValidateOptimizerSpec(const OptimizerSpec& spec);
@@ -57,7 +69,8 @@ absl::StatusOr<std::unique_ptr<torch::optim::Optimizer>> MakeOptimizer(
 std::string Describe(const OptimizerSpec& spec);
 
 // Presets.
-OptimizerSpec WganRmsProp();          // RMSProp 5e-5 [paper and code]
+OptimizerSpec WganRmsProp();          // LibTorch RMSProp 5e-5 [paper; Arjovsky's PyTorch code]
+OptimizerSpec WganTfRmsProp();        // TF1 RMSProp 5e-5 [WGAN-GP authors' gan_mnist.py, wgan mode]
 OptimizerSpec WganGpAdamPaper();      // Adam 1e-4, (0, 0.9) [paper]
 OptimizerSpec WganGpAdamMnistCode();  // Adam 1e-4, (0.5, 0.9) [MNIST and toy code]
 OptimizerSpec OtGanAdam();            // Adam 3e-4, (0.5, 0.999) [paper]
