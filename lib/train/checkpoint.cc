@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <set>
+#include <sstream>
 #include <system_error>
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -10,11 +11,14 @@
 #include <torch/serialize/output-archive.h>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "lib/io/atomic_file.h"
+#include "lib/util/sha256.h"
 #include "lib/util/status.h"
 
 namespace otgan::train {
@@ -29,6 +33,81 @@ constexpr char kFingerprintKey[] = "otgan/fingerprint";
 constexpr char kStepKey[] = "otgan/step";
 constexpr char kElapsedKey[] = "otgan/elapsed_seconds";
 constexpr int kMaxListedDifferences = 6;
+// The integrity header in front of the payload (see checkpoint.h).
+constexpr char kHeaderMagic[] = "otgan-train-checkpoint ";
+constexpr size_t kMaxHeaderBytes = 256;
+
+// The payload of a checkpoint file after its integrity header, once its
+// length and SHA-256 agree with the header; DataLoss naming the defect.
+absl::StatusOr<std::string> VerifiedPayload(const std::string& path, absl::string_view file) {
+  auto loss = [&](const std::string& what) {
+    return absl::DataLossError(absl::StrCat("checkpoint ", path, ": ", what));
+  };
+  if (file.size() >= 4 && file.substr(0, 4) == absl::string_view("PK\x03\x04", 4)) {
+    return loss(absl::StrCat(
+        "no checksum: written in format 1, before checkpoints carried a SHA-256 of their "
+        "contents, so its integrity cannot be verified and it is not used (start a fresh run, or "
+        "resume it with the program version that wrote it)"));
+  }
+  const absl::string_view magic(kHeaderMagic);
+  if (file.substr(0, magic.size()) != magic) {
+    return loss(file.empty() ? "empty file" : "not a lib/train checkpoint (no integrity header)");
+  }
+  const size_t end = file.substr(0, kMaxHeaderBytes).find("\n\n");
+  if (end == absl::string_view::npos) {
+    return loss("truncated or garbled integrity header (no blank line ends it)");
+  }
+  std::vector<absl::string_view> lines = absl::StrSplit(file.substr(0, end), '\n');
+  if (lines.size() != 3) {
+    return loss(absl::StrCat("integrity header has ", lines.size(),
+                             " lines, expected 3 (format, sha256, bytes): missing checksum?"));
+  }
+  const absl::string_view version_text = lines[0].substr(magic.size());
+  int64_t version = 0;
+  if (!absl::SimpleAtoi(version_text, &version)) {
+    return loss(absl::StrCat("format version '", version_text, "' is not a number"));
+  }
+  if (version != kCheckpointFormatVersion) {
+    return absl::FailedPreconditionError(absl::StrCat("checkpoint ", path, ": format version ",
+                                                      version, ", this program reads version ",
+                                                      kCheckpointFormatVersion));
+  }
+  if (!absl::StartsWith(lines[1], "sha256 ") || lines[1].size() != 7 + 64 ||
+      !std::all_of(lines[1].begin() + 7, lines[1].end(),
+                   [](char c) { return absl::ascii_isdigit(c) || (c >= 'a' && c <= 'f'); })) {
+    return loss(absl::StrCat("missing or malformed checksum line '", absl::CEscape(lines[1]), "'"));
+  }
+  const absl::string_view stored_sum = lines[1].substr(7);
+  uint64_t length = 0;
+  if (!absl::StartsWith(lines[2], "bytes ") || !absl::SimpleAtoi(lines[2].substr(6), &length)) {
+    return loss(absl::StrCat("missing or malformed length line '", absl::CEscape(lines[2]), "'"));
+  }
+  const absl::string_view payload = file.substr(end + 2);
+  if (payload.size() != length) {
+    return loss(absl::StrCat(payload.size() < length ? "truncated" : "trailing bytes", ": ",
+                             payload.size(), " payload bytes, the header says ", length));
+  }
+  const std::string actual_sum = Sha256Hex(std::string_view(payload.data(), payload.size()));
+  if (actual_sum != stored_sum) {
+    return loss(absl::StrCat("checksum mismatch (contents corrupted): SHA-256 of the contents is ",
+                             actual_sum.substr(0, 16), "..., the header says ",
+                             stored_sum.substr(0, 16), "..."));
+  }
+  return std::string(payload);
+}
+
+absl::StatusOr<std::string> ReadVerifiedPayload(const std::string& path) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) {
+    return absl::NotFoundError(absl::StrCat("checkpoint ", path, ": no such file"));
+  }
+  absl::StatusOr<std::string> file = io::ReadFileToString(path);
+  if (!file.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("checkpoint ", path, " cannot be read: ", file.status().message()));
+  }
+  return VerifiedPayload(path, absl::string_view(*file));
+}
 
 std::string ShapeString(const at::Tensor& t) {
   return absl::StrCat(c10::toString(t.scalar_type()), " [", absl::StrJoin(t.sizes(), ", "), "]");
@@ -139,18 +218,24 @@ absl::Status SaveCheckpoint(const std::string& path, const TrainingState& state,
       archive.write("state/" + s.name, s.get().clone());
     }
   }));
-  return io::WriteViaTempFile(path, [&](const std::string& tmp) {
-    return TorchCall("write checkpoint " + path, [&] { archive.save_to(tmp); });
-  });
+  std::ostringstream payload_stream;
+  OTGAN_RETURN_IF_ERROR(
+      TorchCall("serialise checkpoint " + path, [&] { archive.save_to(payload_stream); }));
+  const std::string payload = std::move(payload_stream).str();
+  const std::string header = absl::StrCat(kHeaderMagic, kCheckpointFormatVersion, "\nsha256 ",
+                                          Sha256Hex(payload), "\nbytes ", payload.size(), "\n\n");
+  return io::WriteFileAtomically(path, std::vector<std::string_view>{header, payload});
+}
+
+absl::Status VerifyCheckpoint(const std::string& path) {
+  return ReadVerifiedPayload(path).status();
 }
 
 absl::StatusOr<CheckpointInfo> LoadCheckpoint(const std::string& path, TrainingState& state) {
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) {
-    return absl::NotFoundError(absl::StrCat("checkpoint ", path, ": no such file"));
-  }
+  OTGAN_ASSIGN_OR_RETURN(const std::string payload, ReadVerifiedPayload(path));
   torch::serialize::InputArchive archive;
-  absl::Status read = TorchCall("load", [&] { archive.load_from(path); });
+  absl::Status read =
+      TorchCall("load", [&] { archive.load_from(payload.data(), payload.size()); });
   if (!read.ok()) {
     return absl::DataLossError(absl::StrCat("checkpoint ", path,
                                             " cannot be read (truncated or corrupt file?): ",
@@ -258,6 +343,20 @@ absl::StatusOr<std::optional<std::pair<int64_t, std::string>>> LatestCheckpoint(
   OTGAN_ASSIGN_OR_RETURN(auto all, ListCheckpoints(dir));
   if (all.empty()) return std::optional<std::pair<int64_t, std::string>>();
   return std::optional<std::pair<int64_t, std::string>>(all.back());
+}
+
+absl::StatusOr<VerifiedCheckpoint> NewestVerifiedCheckpoint(const std::string& dir) {
+  OTGAN_ASSIGN_OR_RETURN(auto all, ListCheckpoints(dir));
+  VerifiedCheckpoint out;
+  for (auto it = all.rbegin(); it != all.rend(); ++it) {
+    absl::Status st = VerifyCheckpoint(it->second);
+    if (st.ok()) {
+      out.newest_good = *it;
+      break;
+    }
+    out.skipped.emplace_back(it->second, st);
+  }
+  return out;
 }
 
 absl::Status PruneCheckpoints(const std::string& dir, int keep) {

@@ -8,9 +8,19 @@
 // counter, the elapsed training time and a header (format name, version and
 // a fingerprint of the model: module parameter/buffer names, dtypes and
 // shapes, optimiser and generator names), to a temporary file that is
-// fsync'ed and renamed into place. LoadCheckpoint refuses a file that is
-// truncated, not a checkpoint, of another format version, or written for a
-// different model, with a message naming the file and what differs.
+// fsync'ed and renamed into place.
+//
+// Integrity: the file is a short text header carrying the SHA-256 and the
+// length of the payload (LibTorch's archive) that follows it, so the checksum
+// is written atomically with the contents it covers:
+//   "otgan-train-checkpoint 2\nsha256 <64 hex>\nbytes <n>\n\n" <n payload bytes>
+// VerifyCheckpoint and LoadCheckpoint recompute the checksum before anything
+// is parsed: a flipped bit, overwritten bytes, truncation, trailing bytes or a
+// missing/garbled checksum line is DataLoss naming the file and the defect.
+// Checkpoints of format 1 (written before checksums existed: a bare LibTorch
+// archive) cannot be verified and are refused with a message saying so; they
+// are never loaded. LoadCheckpoint also refuses a file of another format
+// version or one written for a different model, naming what differs.
 //
 //   otgan::train::TrainingState state;
 //   state.AddModule("critic", critic.ptr());
@@ -43,7 +53,7 @@
 namespace otgan::train {
 
 // Version of the layout written by SaveCheckpoint; bumped on any change.
-inline constexpr int64_t kCheckpointFormatVersion = 1;
+inline constexpr int64_t kCheckpointFormatVersion = 2;
 
 struct CheckpointInfo {
   int64_t step = 0;              // generator iterations completed
@@ -100,9 +110,14 @@ class TrainingState {
 absl::Status SaveCheckpoint(const std::string& path, const TrainingState& state,
                             const CheckpointInfo& info);
 
+// Checks that `path` is a complete checkpoint whose payload matches its
+// checksum, without parsing the payload. NotFound, or DataLoss naming the
+// file and the defect (checksum mismatch, truncated, no checksum, ...).
+absl::Status VerifyCheckpoint(const std::string& path);
+
 // Restores `state` from `path` and returns the stored counters. Errors (all
-// naming `path`): NotFound, DataLoss for a truncated/corrupt file or a file
-// that is not a lib/train checkpoint, FailedPrecondition for another format
+// naming `path`): NotFound, DataLoss for a file that fails VerifyCheckpoint or
+// is not a lib/train checkpoint, FailedPrecondition for another format
 // version or a different model (listing the differing fingerprint lines).
 // On error `state` may be partly restored only if the failure happened after
 // the header checks (e.g. a shuffler refusing its state).
@@ -119,6 +134,14 @@ absl::StatusOr<std::vector<std::pair<int64_t, std::string>>> ListCheckpoints(
 // The newest checkpoint in `dir`, or nullopt if there is none.
 absl::StatusOr<std::optional<std::pair<int64_t, std::string>>> LatestCheckpoint(
     const std::string& dir);
+
+// The checkpoints of `dir`, newest first, that fail VerifyCheckpoint before
+// the newest that passes, and that one (nullopt when none passes).
+struct VerifiedCheckpoint {
+  std::optional<std::pair<int64_t, std::string>> newest_good;
+  std::vector<std::pair<std::string, absl::Status>> skipped;  // (path, why)
+};
+absl::StatusOr<VerifiedCheckpoint> NewestVerifiedCheckpoint(const std::string& dir);
 
 // Deletes all but the newest `keep` (>= 1) checkpoints in `dir`.
 absl::Status PruneCheckpoints(const std::string& dir, int keep);

@@ -1,7 +1,14 @@
 #include "lib/train/trainer.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstring>
+#include <map>
+#include <mutex>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -18,6 +25,7 @@
 #include "absl/strings/str_split.h"
 #include "lib/io/atomic_file.h"
 #include "lib/io/npy.h"
+#include "lib/io/run_lock.h"
 #include "lib/train/progress.h"
 #include "lib/train/signals.h"
 #include "lib/util/status.h"
@@ -36,7 +44,107 @@ absl::Status MakeDirs(const std::string& dir) {
 
 std::string FormatValue(double v) { return absl::StrFormat("%.9g", v); }
 
+// Creates and removes a file in `dir` to learn whether the run can write
+// there (permission bits alone say nothing for root or read-only mounts).
+absl::Status ProbeWritable(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return absl::OkStatus();
+  if (!fs::is_directory(dir, ec)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(dir, " exists but is not a folder; the run cannot write into it"));
+  }
+  const std::string probe = (fs::path(dir) / absl::StrCat(".write_probe.", ::getpid())).string();
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return absl::PermissionDeniedError(absl::StrCat("folder ", dir, " is not writable (",
+                                                    std::strerror(errno),
+                                                    "); fix its permissions or choose another output folder"));
+  }
+  ::close(fd);
+  ::unlink(probe.c_str());
+  return absl::OkStatus();
+}
+
+std::string Key(const std::string& run_dir) {
+  std::error_code ec;
+  fs::path p = fs::weakly_canonical(fs::absolute(run_dir, ec), ec);
+  return ec ? run_dir : p.string();
+}
+
+std::mutex& DeferredMutex() {
+  static auto* m = new std::mutex;
+  return *m;
+}
+
+std::map<std::string, std::vector<std::function<absl::Status()>>>& Deferred() {
+  static auto* d = new std::map<std::string, std::vector<std::function<absl::Status()>>>;
+  return *d;
+}
+
+std::string CheckpointsOf(const std::string& run_dir) {
+  return (fs::path(run_dir) / "checkpoints").string();
+}
+
+// "skipped <path>: <why>; ..." for the damaged checkpoints.
+std::string SkippedText(const std::vector<std::pair<std::string, absl::Status>>& skipped) {
+  std::vector<std::string> parts;
+  for (const auto& [path, st] : skipped) parts.push_back(std::string(st.message()));
+  return absl::StrJoin(parts, "; ");
+}
+
 }  // namespace
+
+absl::Status PreflightRunDir(const std::string& run_dir, bool resume) {
+  std::error_code ec;
+  if (fs::exists(run_dir, ec) && !fs::is_directory(run_dir, ec)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("output folder ", run_dir, " exists but is not a folder"));
+  }
+  if (fs::is_directory(run_dir, ec)) OTGAN_RETURN_IF_ERROR(io::AcquireRunLock(run_dir));
+  const std::string ckpt_dir = CheckpointsOf(run_dir);
+  if (resume) {
+    OTGAN_ASSIGN_OR_RETURN(VerifiedCheckpoint v, NewestVerifiedCheckpoint(ckpt_dir));
+    if (!v.newest_good) {
+      if (v.skipped.empty()) {
+        return absl::NotFoundError(absl::StrCat("--resume: no checkpoint (ckpt_<step>.pt) in ",
+                                                ckpt_dir, "; run without --resume to start"));
+      }
+      return absl::DataLossError(absl::StrCat("--resume: no checkpoint in ", ckpt_dir,
+                                              " passes its integrity check: ",
+                                              SkippedText(v.skipped)));
+    }
+  } else {
+    OTGAN_ASSIGN_OR_RETURN(auto latest, LatestCheckpoint(ckpt_dir));
+    if (latest) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          run_dir, " already holds a run (checkpoint ", latest->second,
+          "): pass --resume to continue it, or choose another output folder"));
+    }
+  }
+  for (const std::string& dir :
+       {run_dir, ckpt_dir, (fs::path(run_dir) / "samples").string()}) {
+    OTGAN_RETURN_IF_ERROR(ProbeWritable(dir));
+  }
+  return absl::OkStatus();
+}
+
+void DeferUntilChecked(const std::string& run_dir, std::function<absl::Status()> action) {
+  std::lock_guard<std::mutex> guard(DeferredMutex());
+  Deferred()[Key(run_dir)].push_back(std::move(action));
+}
+
+absl::Status RunDeferredActions(const std::string& run_dir) {
+  std::vector<std::function<absl::Status()>> actions;
+  {
+    std::lock_guard<std::mutex> guard(DeferredMutex());
+    auto it = Deferred().find(Key(run_dir));
+    if (it == Deferred().end()) return absl::OkStatus();
+    actions = std::move(it->second);
+    Deferred().erase(it);
+  }
+  for (const auto& action : actions) OTGAN_RETURN_IF_ERROR(action());
+  return absl::OkStatus();
+}
 
 absl::Status ValidateTrainerConfig(const TrainerConfig& c) {
   auto bad = [](const std::string& what) { return absl::InvalidArgumentError("trainer config: " + what); };
@@ -100,7 +208,8 @@ std::string Trainer::metrics_path() const {
   return (fs::path(config_.run_dir) / "metrics.csv").string();
 }
 
-absl::Status Trainer::PrepareMetrics(int64_t start_step, const std::vector<std::string>& header) {
+absl::StatusOr<std::string> Trainer::MetricsToKeep(int64_t start_step,
+                                                   const std::vector<std::string>& header) const {
   const std::string path = metrics_path();
   const std::string header_line = absl::StrJoin(header, ",");
   std::string kept = header_line + "\n";
@@ -124,7 +233,25 @@ absl::Status Trainer::PrepareMetrics(int64_t start_step, const std::vector<std::
       if (step <= start_step) absl::StrAppend(&kept, line, "\n");
     }
   }
-  return io::WriteFileAtomically(path, kept);
+  return kept;
+}
+
+absl::StatusOr<CheckpointInfo> Trainer::LoadResumeCheckpoint() {
+  OTGAN_ASSIGN_OR_RETURN(VerifiedCheckpoint v, NewestVerifiedCheckpoint(checkpoint_dir()));
+  skipped_ = v.skipped;
+  for (const auto& [path, why] : skipped_) {
+    std::cerr << "resume: skipping " << path << ": " << why.message() << "\n";
+  }
+  if (!v.newest_good) {
+    if (skipped_.empty()) {
+      return absl::NotFoundError(absl::StrCat("--resume: no checkpoint (ckpt_<step>.pt) in ",
+                                              checkpoint_dir(), "; run without --resume to start"));
+    }
+    return absl::DataLossError(absl::StrCat("--resume: no checkpoint in ", checkpoint_dir(),
+                                            " passes its integrity check: ", SkippedText(skipped_)));
+  }
+  last_checkpoint_ = v.newest_good;
+  return LoadCheckpoint(last_checkpoint_->second, state_);
 }
 
 absl::Status Trainer::AppendMetricsRow(const std::string& row) {
@@ -172,19 +299,14 @@ absl::Status Trainer::Run(const StepFn& step_fn, const std::vector<std::string>&
           "' is empty, repeated, reserved (step, seconds) or contains a comma/quote/newline"));
     }
   }
-  OTGAN_RETURN_IF_ERROR(MakeDirs(checkpoint_dir()));
-  if (sample_fn_) OTGAN_RETURN_IF_ERROR(MakeDirs((fs::path(config_.run_dir) / "samples").string()));
-
-  // Resume or start fresh.
-  OTGAN_ASSIGN_OR_RETURN(last_checkpoint_, LatestCheckpoint(checkpoint_dir()));
+  // Every check that can refuse the run, before anything is written.
+  OTGAN_RETURN_IF_ERROR(PreflightRunDir(config_.run_dir, config_.resume));
   int64_t start = 0;
   double base_elapsed = 0;
+  last_checkpoint_.reset();
+  skipped_.clear();
   if (config_.resume) {
-    if (!last_checkpoint_) {
-      return absl::NotFoundError(absl::StrCat("--resume: no checkpoint (ckpt_<step>.pt) in ",
-                                              checkpoint_dir(), "; run without --resume to start"));
-    }
-    OTGAN_ASSIGN_OR_RETURN(CheckpointInfo info, LoadCheckpoint(last_checkpoint_->second, state_));
+    OTGAN_ASSIGN_OR_RETURN(CheckpointInfo info, LoadResumeCheckpoint());
     if (info.step > config_.total_steps) {
       return absl::FailedPreconditionError(absl::StrCat(
           "--resume: checkpoint ", last_checkpoint_->second, " is at step ", info.step,
@@ -192,19 +314,33 @@ absl::Status Trainer::Run(const StepFn& step_fn, const std::vector<std::string>&
     }
     start = info.step;
     base_elapsed = info.elapsed_seconds;
-    if (config_.show_progress) {
-      std::cerr << "resumed from " << last_checkpoint_->second << " at step " << start << " of "
-                << config_.total_steps << "\n";
-    }
-  } else if (last_checkpoint_) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        config_.run_dir, " already holds a run (checkpoint ", last_checkpoint_->second,
-        "): pass --resume to continue it, or choose another output folder"));
   }
-  steps_done_ = start;
   std::vector<std::string> header = {"step", "seconds"};
   header.insert(header.end(), loss_names.begin(), loss_names.end());
-  OTGAN_RETURN_IF_ERROR(PrepareMetrics(start, header));
+  OTGAN_ASSIGN_OR_RETURN(const std::string metrics_text, MetricsToKeep(start, header));
+
+  // All checks passed: lock the folder for the life of the process, then write.
+  OTGAN_RETURN_IF_ERROR(MakeDirs(config_.run_dir));
+  OTGAN_RETURN_IF_ERROR(io::AcquireRunLock(config_.run_dir));
+  OTGAN_RETURN_IF_ERROR(MakeDirs(checkpoint_dir()));
+  if (sample_fn_) OTGAN_RETURN_IF_ERROR(MakeDirs((fs::path(config_.run_dir) / "samples").string()));
+  OTGAN_RETURN_IF_ERROR(RunDeferredActions(config_.run_dir));
+  for (const auto& [path, why] : skipped_) {
+    // Out of the way, so that pruning never keeps a damaged file over good ones.
+    std::error_code ec;
+    fs::rename(path, path + ".corrupt", ec);
+    if (ec) {
+      return absl::UnavailableError(absl::StrCat("cannot move the damaged checkpoint ", path,
+                                                 " aside: ", ec.message()));
+    }
+    std::cerr << "resume: moved " << path << " aside to " << path << ".corrupt\n";
+  }
+  if (config_.resume && config_.show_progress) {
+    std::cerr << "resumed from " << last_checkpoint_->second << " at step " << start << " of "
+              << config_.total_steps << "\n";
+  }
+  steps_done_ = start;
+  OTGAN_RETURN_IF_ERROR(io::WriteFileAtomically(metrics_path(), metrics_text));
 
   std::optional<ScopedStopSignals> signals;
   if (config_.handle_signals) signals.emplace();
@@ -232,11 +368,21 @@ absl::Status Trainer::Run(const StepFn& step_fn, const std::vector<std::string>&
             absl::StrCat("step ", step, ": the step function returned no '", name, "' loss"));
       }
       if (!std::isfinite(it->second)) {
-        const std::string last =
-            last_checkpoint_ ? absl::StrCat("the last good checkpoint is ", last_checkpoint_->second,
-                                            " (step ", last_checkpoint_->first,
-                                            "); --resume continues from it")
-                             : std::string("no checkpoint was written before it");
+        // Names what is on disk now and verifies, not what this process wrote
+        // or read: a checkpoint may have been damaged since.
+        absl::StatusOr<VerifiedCheckpoint> good = NewestVerifiedCheckpoint(checkpoint_dir());
+        std::string last;
+        if (!good.ok()) {
+          last = absl::StrCat("the checkpoints cannot be listed: ", good.status().message());
+        } else if (good->newest_good) {
+          last = absl::StrCat("the newest checkpoint that verifies is ", good->newest_good->second,
+                              " (step ", good->newest_good->first, "); --resume continues from it");
+        } else {
+          last = "no checkpoint that verifies is on disk";
+        }
+        if (good.ok() && !good->skipped.empty()) {
+          absl::StrAppend(&last, " (damaged, not used: ", SkippedText(good->skipped), ")");
+        }
         return absl::AbortedError(absl::StrCat("NaN guard: loss '", name, "' is ",
                                                FormatValue(it->second), " at step ", step,
                                                "; stopped without checkpointing this step; ", last));

@@ -12,15 +12,25 @@
 //     and new rows appended); seconds = training time summed over processes;
 //   - checkpoints <run_dir>/checkpoints/ckpt_<step>.pt every checkpoint_every
 //     steps and at the end, newest keep_checkpoints kept (checkpoint.h);
-//   - resume (config.resume): restores the newest checkpoint; the continued
-//     run is bit-identical to an uninterrupted one on CPU with a fixed thread
-//     count, provided every random source is registered (the default CPU
-//     generator always is) and the step function is a function of that state;
+//   - resume (config.resume): restores the newest checkpoint that verifies
+//     (checksum, checkpoint.h); newer ones that fail are named on stderr with
+//     the reason, moved aside to ckpt_<step>.pt.corrupt and not used; the
+//     continued run is bit-identical to an uninterrupted one on CPU with a
+//     fixed thread count, provided every random source is registered (the
+//     default CPU generator always is) and the step function is a function
+//     of that state;
+//   - checks before writes: every check that can refuse the run (config,
+//     another live process holding the run folder, a fresh run into a folder
+//     with checkpoints, no verifiable checkpoint on resume, a different
+//     model, metrics columns, folders that cannot be written) passes before
+//     anything is written; then the run folder is locked (io/run_lock.h) for
+//     the life of the process and the actions deferred with DeferUntilChecked
+//     (the executable's manifest) are performed;
 //   - SIGINT / SIGTERM: the current step finishes, a checkpoint is written and
 //     Run returns CancelledError naming the checkpoint and how to resume;
 //   - NaN guard: a non-finite loss stops the run with AbortedError naming the
-//     step and the loss term; no checkpoint is written for that step, so the
-//     newest checkpoint on disk is the last good one;
+//     step and the loss term and the newest checkpoint on disk that verifies
+//     (no checkpoint is written for the failing step);
 //   - progress on stderr (progress.h);
 //   - sample grids from the sample function (which should use a fixed latent
 //     batch and no random draws): <run_dir>/samples/step_<k>.png after the
@@ -81,6 +91,25 @@ struct TrainerConfig {
 // Every field checked; the message names the field, e.g. "log_every must be > 0, got 0".
 absl::Status ValidateTrainerConfig(const TrainerConfig& config);
 
+// Checks that a run into `run_dir` may start, writing nothing: no other live
+// process holds the folder (when it exists); a fresh run (resume false) finds
+// no checkpoint in <run_dir>/checkpoints; a resumed one finds one that
+// verifies; the existing folders among run_dir, checkpoints/ and samples/ can
+// be written (probed with a file created and removed at once). Trainer::Run
+// performs these checks itself; executables call it early to refuse a bad
+// start before loading data (replications/common.cc StartRun).
+absl::Status PreflightRunDir(const std::string& run_dir, bool resume);
+
+// Work that must wait until a run has passed every check that can refuse it:
+// the next Trainer::Run on `run_dir` in this process performs `action` after
+// its checks and before its first write (StartRun defers manifest.json so).
+void DeferUntilChecked(const std::string& run_dir, std::function<absl::Status()> action);
+
+// Performs, in order, and forgets the actions deferred for `run_dir` (the
+// first error stops and is returned). Trainer::Run calls it; a program whose
+// run never reaches Trainer::Run may call it itself.
+absl::Status RunDeferredActions(const std::string& run_dir);
+
 // Named scalar losses of one step (e.g. {"critic_loss", -0.2}, {"gen_loss", 0.4}).
 using StepLosses = std::map<std::string, double>;
 // Runs generator iteration `step` (0-based).
@@ -117,7 +146,12 @@ class Trainer {
   TrainingState& state() { return state_; }
 
  private:
-  absl::Status PrepareMetrics(int64_t start_step, const std::vector<std::string>& header);
+  // The metrics.csv text a run starting at start_step begins with (read only).
+  absl::StatusOr<std::string> MetricsToKeep(int64_t start_step,
+                                            const std::vector<std::string>& header) const;
+  // The checkpoint to resume from (newest that verifies), loaded into state_;
+  // fills skipped_ with the newer ones that failed.
+  absl::StatusOr<CheckpointInfo> LoadResumeCheckpoint();
   absl::Status AppendMetricsRow(const std::string& row);
   absl::Status WriteCheckpoint(int64_t step, double elapsed);
   absl::Status WriteSamples(int64_t step, bool final);
@@ -128,6 +162,7 @@ class Trainer {
   io::GridOptions grid_options_;
   int64_t steps_done_ = 0;
   std::optional<std::pair<int64_t, std::string>> last_checkpoint_;
+  std::vector<std::pair<std::string, absl::Status>> skipped_;
 };
 
 }  // namespace otgan::train

@@ -128,6 +128,127 @@ TEST(CheckpointTest, RefusesDifferentArchitectureNamingTheDifference) {
   EXPECT_TRUE(at::equal(b.net->parameters()[0], before));  // untouched
 }
 
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void WriteAll(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+// Where the raw float32 bytes of `t` sit in the file `bytes` (LibTorch stores
+// tensor data uncompressed), or npos.
+size_t FindTensorBytes(const std::string& bytes, const at::Tensor& t) {
+  const at::Tensor c = t.detach().contiguous();
+  return bytes.find(std::string(static_cast<const char*>(c.data_ptr()), c.nbytes()));
+}
+
+// A saved checkpoint of Model(1) after one step, and the model's first weight.
+struct Saved {
+  std::string path;
+  at::Tensor weight;
+};
+Saved SaveOne(const std::string& dir_name) {
+  Saved s{CheckpointPath(TempDir(dir_name), 1), {}};
+  Model a(1);
+  a.Step();
+  EXPECT_TRUE(SaveCheckpoint(s.path, a.state, {1, 0}).ok());
+  s.weight = a.net->parameters()[0].detach().clone();
+  return s;
+}
+
+void ExpectDataLossNaming(const absl::Status& st, const std::string& path, const std::string& what) {
+  ASSERT_FALSE(st.ok()) << "a damaged checkpoint was accepted";
+  EXPECT_EQ(st.code(), absl::StatusCode::kDataLoss) << st;
+  EXPECT_NE(st.message().find(path), std::string::npos) << st;
+  EXPECT_NE(st.message().find(what), std::string::npos) << st;
+}
+
+TEST(CheckpointIntegrityTest, FlippedLowBitOfAStoredFloatIsRefused) {
+  Saved s = SaveOne("bitflip");
+  std::string bytes = ReadAll(s.path);
+  const size_t at = FindTensorBytes(bytes, s.weight);
+  ASSERT_NE(at, std::string::npos);
+  for (int i = 0; i < 4 * 8; i += 4) bytes[at + i] ^= 1;  // low mantissa bit of 8 floats
+  WriteAll(s.path, bytes);
+  Model b(2);
+  ExpectDataLossNaming(LoadCheckpoint(s.path, b.state).status(), s.path, "checksum mismatch");
+  ExpectDataLossNaming(VerifyCheckpoint(s.path), s.path, "checksum mismatch");
+}
+
+TEST(CheckpointIntegrityTest, OverwrittenBytesAreRefused) {
+  Saved s = SaveOne("overwrite");
+  std::string bytes = ReadAll(s.path);
+  const size_t at = FindTensorBytes(bytes, s.weight);
+  ASSERT_NE(at, std::string::npos);
+  for (int i = 0; i < 64 && at + i < bytes.size(); ++i) bytes[at + i] = '\xff';
+  WriteAll(s.path, bytes);
+  Model b(2);
+  ExpectDataLossNaming(LoadCheckpoint(s.path, b.state).status(), s.path, "checksum mismatch");
+}
+
+TEST(CheckpointIntegrityTest, TruncationAndTrailingBytesAreRefused) {
+  Saved s = SaveOne("truncate");
+  const std::string bytes = ReadAll(s.path);
+  Model b(2);
+  for (size_t keep : {bytes.size() - 1, bytes.size() / 2, size_t{40}, size_t{0}}) {
+    WriteAll(s.path, bytes.substr(0, keep));
+    const absl::Status st = LoadCheckpoint(s.path, b.state).status();
+    ASSERT_FALSE(st.ok()) << "kept " << keep;
+    EXPECT_EQ(st.code(), absl::StatusCode::kDataLoss) << st;
+  }
+  WriteAll(s.path, bytes.substr(0, bytes.size() - 1));
+  ExpectDataLossNaming(VerifyCheckpoint(s.path), s.path, "truncated");
+  WriteAll(s.path, bytes + "x");
+  ExpectDataLossNaming(VerifyCheckpoint(s.path), s.path, "trailing bytes");
+  WriteAll(s.path, bytes);
+  EXPECT_TRUE(VerifyCheckpoint(s.path).ok());
+}
+
+TEST(CheckpointIntegrityTest, MissingOrDamagedChecksumIsRefused) {
+  Saved s = SaveOne("nosum");
+  const std::string bytes = ReadAll(s.path);
+  const size_t line = bytes.find("sha256 ");
+  ASSERT_NE(line, std::string::npos);
+  const size_t eol = bytes.find('\n', line);
+  Model b(2);
+  // The checksum line removed.
+  WriteAll(s.path, bytes.substr(0, line) + bytes.substr(eol + 1));
+  ExpectDataLossNaming(LoadCheckpoint(s.path, b.state).status(), s.path, "missing checksum");
+  // One hex digit of the checksum changed.
+  std::string changed = bytes;
+  changed[line + 7] = changed[line + 7] == '0' ? '1' : '0';
+  WriteAll(s.path, changed);
+  ExpectDataLossNaming(VerifyCheckpoint(s.path), s.path, "checksum mismatch");
+  // A format-1 checkpoint (the bare LibTorch archive, no checksum) is refused, saying why.
+  WriteAll(s.path, bytes.substr(bytes.find("\n\n") + 2));
+  ExpectDataLossNaming(LoadCheckpoint(s.path, b.state).status(), s.path, "no checksum");
+}
+
+TEST(CheckpointIntegrityTest, NewestVerifiedSkipsDamagedOnesSayingWhy) {
+  const std::string dir = TempDir("newest_good");
+  Model a(1);
+  for (int64_t step : {10, 20, 30}) {
+    a.Step();
+    ASSERT_TRUE(SaveCheckpoint(CheckpointPath(dir, step), a.state, {step, 0}).ok());
+  }
+  const std::string p30 = CheckpointPath(dir, 30), p20 = CheckpointPath(dir, 20);
+  std::string b30 = ReadAll(p30);
+  b30[b30.size() / 2] ^= 1;
+  WriteAll(p30, b30);
+  fs::resize_file(p20, fs::file_size(p20) - 10);
+  auto v = NewestVerifiedCheckpoint(dir);
+  ASSERT_TRUE(v.ok()) << v.status();
+  ASSERT_TRUE(v->newest_good.has_value());
+  EXPECT_EQ(v->newest_good->first, 10);
+  ASSERT_EQ(v->skipped.size(), 2u);
+  EXPECT_EQ(v->skipped[0].first, p30);
+  EXPECT_NE(v->skipped[0].second.message().find("checksum mismatch"), std::string::npos);
+  EXPECT_EQ(v->skipped[1].first, p20);
+  EXPECT_NE(v->skipped[1].second.message().find("truncated"), std::string::npos);
+}
+
 TEST(CheckpointTest, KeepsTheNewestK) {
   const std::string dir = TempDir("prune");
   Model a(1);
