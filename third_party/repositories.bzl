@@ -200,6 +200,24 @@ def otgan_dependencies():
         target = "stb_image_write",
         include_paths = ["stb"],
     )
+    # Gloo's headers, for LibTorch's c10d ProcessGroupGloo (lib/dist). Headers
+    # only: libtorch_cpu already links libgloo.so.0. USE_C10D_GLOO unlocks
+    # torch/csrc/distributed/c10d/ProcessGroupGloo.hpp, as in LibTorch's own build.
+    system_library(
+        name = "gloo",
+        package = "libgloo-dev",
+        target = "gloo",
+        include_paths = ["gloo"],
+        defines = ["USE_C10D_GLOO"],
+    )
+    # nlohmann/json 3.11 (header-only) for every JSON file the project reads
+    # or writes (lib/io/json.h).
+    system_library(
+        name = "nlohmann_json",
+        package = "nlohmann-json3-dev",
+        target = "nlohmann_json",
+        include_paths = ["nlohmann"],
+    )
     system_library(
         name = "zlib",
         package = "zlib1g-dev",
