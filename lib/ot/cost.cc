@@ -17,8 +17,6 @@ namespace {
 constexpr double kTiny = 1e-20;
 constexpr int64_t kDefaultChunkElements = int64_t{1} << 22;
 constexpr int64_t kDefaultTileElements = int64_t{1} << 24;
-constexpr int kSsimWindow = 11;
-constexpr double kSsimSigma = 1.5;
 
 void CheckClouds(const at::Tensor& x, const at::Tensor& y) {
   TORCH_CHECK(x.defined() && y.defined(), "PairwiseCost: undefined input");
@@ -84,38 +82,44 @@ at::Tensor UnitRows(const at::Tensor& v) {
   return v * (v * v).sum(-1, /*keepdim=*/true).clamp_min(kTiny).rsqrt();
 }
 
-at::Tensor GaussianWindow(const at::TensorOptions& options) {
-  std::vector<double> g(kSsimWindow);
+// TF's _fspecial_gauss: exp(-(u^2 + v^2) / (2 sigma^2)) on the coordinates
+// k - (size - 1)/2, normalised by a softmax over all size^2 entries, which is
+// the outer product of the normalised 1-d Gaussian with itself.
+at::Tensor GaussianWindow(const SsimOptions& o, const at::TensorOptions& options) {
+  std::vector<double> g(o.window);
   double total = 0;
-  for (int k = 0; k < kSsimWindow; ++k) {
-    const double t = k - (kSsimWindow - 1) / 2.0;
-    g[k] = std::exp(-t * t / (2 * kSsimSigma * kSsimSigma));
+  for (int64_t k = 0; k < o.window; ++k) {
+    const double t = k - (o.window - 1) / 2.0;
+    g[k] = std::exp(-t * t / (2 * o.sigma * o.sigma));
     total += g[k];
   }
   at::Tensor g1 = at::tensor(g, at::TensorOptions().dtype(at::kDouble)) / total;
-  return at::outer(g1, g1).to(options);  // [11, 11], sums to 1
+  return at::outer(g1, g1).to(options);  // [window, window], sums to 1
 }
 
-void CheckImages(const char* what, const at::Tensor& x, const at::Tensor& y, double data_range) {
+void CheckImages(const char* what, const at::Tensor& x, const at::Tensor& y, double data_range,
+                 const SsimOptions& o) {
+  TORCH_CHECK(o.window >= 1 && o.sigma > 0, what, ": SSIM window must be >= 1 and sigma > 0, got ",
+              o.window, " and ", o.sigma);
   TORCH_CHECK(x.defined() && y.defined(), what, ": undefined input");
   TORCH_CHECK(x.dim() == 4 && y.dim() == 4, what, ": expected images [N,C,H,W], got ",
               x.sizes(), " and ", y.sizes());
   TORCH_CHECK(x.sizes().slice(1) == y.sizes().slice(1), what, ": image shapes differ: ",
               x.sizes(), " vs ", y.sizes());
-  TORCH_CHECK(x.size(2) >= kSsimWindow && x.size(3) >= kSsimWindow, what,
-              ": images must be at least 11 x 11, got ", x.sizes());
+  TORCH_CHECK(x.size(2) >= o.window && x.size(3) >= o.window, what, ": images must be at least ",
+              o.window, " x ", o.window, " (the SSIM window), got ", x.sizes());
   TORCH_CHECK(x.is_floating_point() && x.scalar_type() == y.scalar_type(), what,
               ": x and y must share one floating dtype");
   TORCH_CHECK(data_range > 0, what, ": data_range must be positive, got ", data_range);
 }
 
 // Local Gaussian means and variances of every image, flattened to [N, C*L]
-// where L = (H-10)(W-10) is the number of valid window positions.
+// where L = (H-w+1)(W-w+1) is the number of valid window positions.
 void LocalMoments(const at::Tensor& x, const at::Tensor& window, at::Tensor* mu,
                   at::Tensor* var) {
   const int64_t n = x.size(0);
   at::Tensor flat = x.reshape({n * x.size(1), 1, x.size(2), x.size(3)});
-  at::Tensor w = window.view({1, 1, kSsimWindow, kSsimWindow});
+  at::Tensor w = window.view({1, 1, window.size(0), window.size(1)});
   at::Tensor m = at::conv2d(flat, w);
   at::Tensor e2 = at::conv2d(flat * flat, w);
   *mu = m.reshape({n, -1});
@@ -125,8 +129,9 @@ void LocalMoments(const at::Tensor& x, const at::Tensor& window, at::Tensor* mu,
 // Window patches scaled by sqrt(window): [C*L, N, 121], so that a batched
 // product of two of them gives the Gaussian-weighted local E[x y].
 at::Tensor WeightedPatches(const at::Tensor& x, const at::Tensor& sqrt_window) {
-  at::Tensor p = x.unfold(2, kSsimWindow, 1).unfold(3, kSsimWindow, 1);  // [N,C,h,w,11,11]
-  p = p.reshape({x.size(0), -1, kSsimWindow * kSsimWindow}) * sqrt_window.reshape({-1});
+  const int64_t k = sqrt_window.size(0);
+  at::Tensor p = x.unfold(2, k, 1).unfold(3, k, 1);  // [N,C,h,w,k,k]
+  p = p.reshape({x.size(0), -1, k * k}) * sqrt_window.reshape({-1});
   return p.permute({1, 0, 2}).contiguous();
 }
 
@@ -172,11 +177,11 @@ at::Tensor PairwiseCost(const at::Tensor& x, const at::Tensor& y, CostKind kind,
 }
 
 at::Tensor SsimCost(const at::Tensor& x, const at::Tensor& y, double data_range,
-                    int64_t tile_elements) {
-  CheckImages("SsimCost", x, y, data_range);
-  const double c1 = std::pow(0.01 * data_range, 2);
-  const double c2 = std::pow(0.03 * data_range, 2);
-  at::Tensor window = GaussianWindow(x.options().requires_grad(false));
+                    int64_t tile_elements, const SsimOptions& options) {
+  CheckImages("SsimCost", x, y, data_range, options);
+  const double c1 = std::pow(options.k1 * data_range, 2);
+  const double c2 = std::pow(options.k2 * data_range, 2);
+  at::Tensor window = GaussianWindow(options, x.options().requires_grad(false));
   at::Tensor sqrt_window = window.sqrt();
   at::Tensor mu_x, var_x, mu_y, var_y;
   LocalMoments(x, window, &mu_x, &var_x);
@@ -217,15 +222,16 @@ at::Tensor SsimCost(const at::Tensor& x, const at::Tensor& y, double data_range,
   return rows.size() == 1 ? rows[0] : at::cat(rows, 0);
 }
 
-at::Tensor SsimPaired(const at::Tensor& x, const at::Tensor& y, double data_range) {
-  CheckImages("SsimPaired", x, y, data_range);
+at::Tensor SsimPaired(const at::Tensor& x, const at::Tensor& y, double data_range,
+                      const SsimOptions& options) {
+  CheckImages("SsimPaired", x, y, data_range, options);
   TORCH_CHECK(x.size(0) == y.size(0), "SsimPaired: batch sizes differ: ", x.size(0), " vs ",
               y.size(0));
-  const double c1 = std::pow(0.01 * data_range, 2);
-  const double c2 = std::pow(0.03 * data_range, 2);
+  const double c1 = std::pow(options.k1 * data_range, 2);
+  const double c2 = std::pow(options.k2 * data_range, 2);
   const int64_t n = x.size(0);
-  at::Tensor w = GaussianWindow(x.options().requires_grad(false))
-                     .view({1, 1, kSsimWindow, kSsimWindow});
+  at::Tensor w = GaussianWindow(options, x.options().requires_grad(false))
+                     .view({1, 1, options.window, options.window});
   auto filter = [&](const at::Tensor& t) {
     return at::conv2d(t.reshape({-1, 1, t.size(2), t.size(3)}), w).reshape({n, -1});
   };
@@ -236,6 +242,12 @@ at::Tensor SsimPaired(const at::Tensor& x, const at::Tensor& y, double data_rang
   at::Tensor num = (2 * mx * my + c1) * (2 * cov + c2);
   at::Tensor den = (mx * mx + my * my + c1) * (vx + vy + c2);
   return 1 - (num / den).mean(1);
+}
+
+at::Tensor LaschosSsimPaired(const at::Tensor& x, const at::Tensor& y) {
+  SsimOptions tf_code;
+  tf_code.window = 4;  // filter_size=4; sigma, k1, k2 are TF's defaults
+  return SsimPaired(x + 1, y + 1, /*data_range=*/2.0, tf_code);
 }
 
 at::Tensor PsnrCost(const at::Tensor& x, const at::Tensor& y, double data_range) {

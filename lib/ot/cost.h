@@ -1,6 +1,7 @@
 // Ground costs for optimal transport: pairwise cost matrices between point
 // clouds (squared Euclidean, Euclidean, cosine) and between images (1 - SSIM,
-// negative PSNR), plus the pairwise-aligned SSIM cost used as a generator loss.
+// negative PSNR), plus the pairwise-aligned SSIM cost used as a generator loss
+// (LaschosSsimPaired: the exact form of Laschos et al.'s code).
 //
 // Every function is differentiable with LibTorch autograd and works in row
 // chunks, so the temporaries stay bounded even when only the [n, m] result fits
@@ -40,18 +41,38 @@ std::string CostKindName(CostKind kind);
 at::Tensor PairwiseCost(const at::Tensor& x, const at::Tensor& y, CostKind kind,
                         int64_t chunk_rows = 0);
 
-// 1 - SSIM between every image of x [n, C, H, W] and every image of y [m, C, H, W]
-// -> [n, m]. SSIM uses an 11 x 11 Gaussian window (sigma 1.5) without padding
-// (the "valid" map, as in tf.image.ssim), C1 = (0.01 L)^2, C2 = (0.03 L)^2 with
-// L = `data_range` (2 for images in [-1, 1]), averaged over channels and map
-// positions. H and W must be at least 11. Computed in tiles of (rows, columns)
-// with batched matrix products; `tile_elements` bounds a tile's temporaries
-// (0 = about 16M entries).
+// SSIM as tf.image.ssim computes it (TF image_ops_impl.py: _fspecial_gauss,
+// _ssim_helper, _ssim_per_channel): a `window` x `window` Gaussian of standard
+// deviation `sigma` on the coordinates k - (window - 1)/2, normalised to sum 1
+// (so an even window such as 4 is centred between pixels), applied without
+// padding (TF's 'VALID' depthwise convolution), C1 = (k1 L)^2, C2 = (k2 L)^2
+// with L = data_range, compensation 1, SSIM = mean over the map positions and
+// channels of luminance x contrast-structure. The defaults are TF's.
+struct SsimOptions {
+  int64_t window = 11;  // tf.image.ssim filter_size
+  double sigma = 1.5;   // filter_sigma
+  double k1 = 0.01;
+  double k2 = 0.03;
+};
+
+// 1 - SSIM between every image of x [n, C, H, W] and every image of y
+// [m, C, H, W] -> [n, m]. H and W must be at least options.window. Computed in
+// tiles of (rows, columns) with batched matrix products; `tile_elements`
+// bounds a tile's temporaries (0 = about 16M entries).
 at::Tensor SsimCost(const at::Tensor& x, const at::Tensor& y, double data_range,
-                    int64_t tile_elements = 0);
+                    int64_t tile_elements = 0, const SsimOptions& options = {});
 
 // 1 - SSIM(x_i, y_i) for aligned batches x, y [n, C, H, W] -> [n] (generator loss).
-at::Tensor SsimPaired(const at::Tensor& x, const at::Tensor& y, double data_range);
+at::Tensor SsimPaired(const at::Tensor& x, const at::Tensor& y, double data_range,
+                      const SsimOptions& options = {});
+
+// The generator cost of Laschos et al.'s SSIM runs for images in [-1, 1]:
+// 1 - tf.image.ssim(real + 1, fake + 1, max_val=2, filter_size=4) per pair
+// (artnoage/Optimal-Transport-GAN @ 09a4c89, src/models/Assignment_model.py:160),
+// i.e. SsimPaired on the images shifted to [0, 2] with a 4 x 4 window,
+// sigma 1.5, k1 0.01, k2 0.03. SSIM's luminance term is not shift-invariant,
+// so the shift matters. x, y [n, C, H, W] with H, W >= 4 -> [n].
+at::Tensor LaschosSsimPaired(const at::Tensor& x, const at::Tensor& y);
 
 // Negative PSNR in dB as a cost (lower = more similar): 10 log10(MSE_ij / L^2)
 // with MSE over all C*H*W entries, for x [n, C, H, W] (or [n, d]) and y

@@ -222,5 +222,114 @@ TEST(CostTest, PsnrCostIsNegativePsnrCappedForIdenticalImages) {
   EXPECT_NEAR(PsnrCost(x, x, 2.0).diagonal().max().item<double>(), -100.0, 1e-6);
 }
 
+// tf.image.ssim (TF image_ops_impl.py: _fspecial_gauss, _ssim_helper,
+// _ssim_per_channel) transcribed literally for one single-channel pair
+// a, b [H, W] in double: a size x size window exp(-(u^2+v^2)/(2 sigma^2)) on
+// the coordinates k - (size-1)/2, normalised over all size^2 entries (TF's
+// softmax); 'VALID' positions; luminance (2 m0 m1 + c1)/(m0^2 + m1^2 + c1);
+// contrast-structure (num1 - num0 + c2)/(den1 - den0 + c2) with
+// num1 = 2 E[ab], num0 = 2 m0 m1, den1 = E[a^2 + b^2], den0 = m0^2 + m1^2;
+// mean over positions.
+double TfSsim(const at::Tensor& a, const at::Tensor& b, double max_val, int size, double sigma) {
+  std::vector<double> k(size * size);
+  double total = 0;
+  for (int u = 0; u < size; ++u) {
+    for (int v = 0; v < size; ++v) {
+      const double cu = u - (size - 1) / 2.0, cv = v - (size - 1) / 2.0;
+      total += k[u * size + v] = std::exp(-0.5 * (cu * cu + cv * cv) / (sigma * sigma));
+    }
+  }
+  for (double& w : k) w /= total;
+  const double c1 = std::pow(0.01 * max_val, 2), c2 = std::pow(0.03 * max_val, 2);
+  auto pa = a.accessor<double, 2>();
+  auto pb = b.accessor<double, 2>();
+  double sum = 0;
+  int count = 0;
+  for (int64_t r = 0; r + size <= a.size(0); ++r) {
+    for (int64_t s = 0; s + size <= a.size(1); ++s) {
+      double m0 = 0, m1 = 0, eab = 0, esq = 0;
+      for (int u = 0; u < size; ++u) {
+        for (int v = 0; v < size; ++v) {
+          const double w = k[u * size + v], va = pa[r + u][s + v], vb = pb[r + u][s + v];
+          m0 += w * va;
+          m1 += w * vb;
+          eab += w * va * vb;
+          esq += w * (va * va + vb * vb);
+        }
+      }
+      const double num0 = 2 * m0 * m1, den0 = m0 * m0 + m1 * m1;
+      const double luminance = (num0 + c1) / (den0 + c1);
+      const double cs = (2 * eab - num0 + c2) / (esq - den0 + c2);
+      sum += luminance * cs;
+      ++count;
+    }
+  }
+  return sum / count;
+}
+
+// A fixed 5 x 5 pair in [-1, 1]: x[i][j] = ((3i + 5j) mod 7)/3 - 1,
+// y[i][j] = 0.9 sin(0.7 i - 0.3 j).
+void FixedPair(at::Tensor* x, at::Tensor* y) {
+  *x = at::empty({1, 1, 5, 5}, Double());
+  *y = at::empty({1, 1, 5, 5}, Double());
+  for (int i = 0; i < 5; ++i) {
+    for (int j = 0; j < 5; ++j) {
+      (*x)[0][0][i][j] = ((3 * i + 5 * j) % 7) / 3.0 - 1.0;
+      (*y)[0][0][i][j] = 0.9 * std::sin(0.7 * i - 0.3 * j);
+    }
+  }
+}
+
+TEST(CostTest, LaschosSsimIsTfSsimOfTheShiftedPairWithAFourByFourWindow) {
+  at::Tensor x, y;
+  FixedPair(&x, &y);
+  // Expected value computed independently with numpy (float64), transcribing
+  // TF's ssim: 1 - ssim(x + 1, y + 1, max_val=2, filter_size=4) = 1.062058740841
+  // (and without the shift, 1 - ssim(x, y, 2, filter_size=4) = 0.999558509065).
+  const double loss = LaschosSsimPaired(x, y).item<double>();
+  EXPECT_NEAR(loss, 1.062058740841, 1e-10);
+  EXPECT_NEAR(loss, 1 - TfSsim(x[0][0] + 1, y[0][0] + 1, 2.0, 4, 1.5), 1e-12);
+  SsimOptions four;
+  four.window = 4;
+  EXPECT_NEAR(SsimPaired(x, y, 2.0, four).item<double>(), 0.999558509065, 1e-10);
+  // The shift is not a no-op: SSIM's luminance term is not shift-invariant.
+  EXPECT_GT(std::abs(loss - SsimPaired(x, y, 2.0, four).item<double>()), 0.05);
+  // SsimCost with the same options agrees with the paired form, and the
+  // 4-tap window is TF's: [0.0381582, 0.0595124, 0.0595124, 0.0381582] per axis.
+  EXPECT_NEAR(1 - SsimCost(x + 1, y + 1, 2.0, 0, four).item<double>(),
+              TfSsim(x[0][0] + 1, y[0][0] + 1, 2.0, 4, 1.5), 1e-12);
+}
+
+TEST(CostTest, LaschosSsimMatchesTfOnRandomImagesAndIsZeroOnIdenticalOnes) {
+  at::manual_seed(9);
+  at::Tensor x = at::rand({3, 1, 9, 8}, Double()) * 2 - 1;
+  at::Tensor y = at::rand({3, 1, 9, 8}, Double()) * 2 - 1;
+  at::Tensor loss = LaschosSsimPaired(x, y);
+  for (int64_t i = 0; i < 3; ++i) {
+    EXPECT_NEAR(loss[i].item<double>(), 1 - TfSsim(x[i][0] + 1, y[i][0] + 1, 2.0, 4, 1.5), 1e-12);
+  }
+  // Identical images: loss 0 at every brightness, from all-black to all-white
+  // ([-1, 1] images, i.e. [0, 2] after the shift), flat or textured.
+  for (double level : {-1.0, -0.5, 0.0, 0.5, 1.0}) {
+    at::Tensor flat = at::full({2, 1, 8, 8}, level, Double());
+    EXPECT_NEAR(LaschosSsimPaired(flat, flat).abs().max().item<double>(), 0.0, 1e-12) << level;
+    at::Tensor textured = (level + 0.3 * (at::rand({2, 1, 8, 8}, Double()) - 0.5)).clamp(-1, 1);
+    EXPECT_NEAR(LaschosSsimPaired(textured, textured).abs().max().item<double>(), 0.0, 1e-12)
+        << level;
+  }
+  // float32 too (the generator's dtype).
+  at::Tensor xf = x.to(at::kFloat);
+  EXPECT_LT(LaschosSsimPaired(xf, xf).abs().max().item<float>(), 1e-5f);
+}
+
+TEST(CostTest, SsimRejectsImagesSmallerThanTheWindow) {
+  at::Tensor x = at::rand({1, 1, 3, 8}, Double());
+  EXPECT_THROW(LaschosSsimPaired(x, x), c10::Error);
+  SsimOptions bad;
+  bad.window = 0;
+  at::Tensor y = at::rand({1, 1, 8, 8}, Double());
+  EXPECT_THROW(SsimPaired(y, y, 2.0, bad), c10::Error);
+}
+
 }  // namespace
 }  // namespace otgan::ot

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <tuple>
 #include <vector>
 
 #include <ATen/ATen.h>
@@ -142,6 +143,30 @@ TEST(SemiDiscreteTest, NoAutogradAndEmptyInput) {
       AssignSemiDiscrete(at::zeros({0, 3}), y, psi.detach(), CostKind::kSqEuclidean);
   EXPECT_EQ(empty.index.numel(), 0);
   EXPECT_TRUE(at::equal(empty.counts, at::zeros({4}, at::kLong)));
+}
+
+// The squared-Euclidean path (one GEMM on top of s|y|^2 + psi per chunk) in
+// float32 on image-like data: every pick is a minimiser of the float64 cost
+// up to float32 rounding of the expansion, and min_value is the exact cost of
+// the pick.
+TEST(SemiDiscreteTest, SquaredEuclideanFloat32PicksMinimisersOfTheExactCost) {
+  at::manual_seed(21);
+  at::Tensor y = at::rand({60, 1024}) * 2 - 1;
+  at::Tensor x = (y.narrow(0, 0, 40).repeat({3, 1}) + 0.3 * at::randn({120, 1024})).clamp(-1, 1);
+  at::Tensor psi = at::randn({60}) * 5;
+  SemiDiscreteAssignment a = AssignSemiDiscrete(x, y, psi, CostKind::kSqEuclidean, 0.1,
+                                                /*chunk_rows=*/32);
+  at::Tensor full = 0.1 * ReferenceCost(x.to(at::kDouble), y.to(at::kDouble), CostKind::kSqEuclidean) +
+                    psi.to(at::kDouble).unsqueeze(0);
+  at::Tensor best = std::get<0>(full.min(1));
+  at::Tensor picked = full.gather(1, a.index.unsqueeze(1)).squeeze(1);
+  // |x|^2 + |y|^2 ~ 700 here; float32 rounding of the expansion ~ 1e-4 of it.
+  EXPECT_LT((picked - best).max().item<double>(), 0.1 * 700 * 1e-5 + 1e-4);
+  EXPECT_LT((a.min_value.to(at::kDouble) - picked).abs().max().item<double>(), 1e-3);
+  EXPECT_EQ(a.counts.sum().item<int64_t>(), 120);
+  // Default chunking gives the same picks.
+  SemiDiscreteAssignment b = AssignSemiDiscrete(x, y, psi, CostKind::kSqEuclidean, 0.1);
+  EXPECT_TRUE(at::equal(a.index, b.index));
 }
 
 TEST(AssignmentVarianceTest, ClosedForm) {
