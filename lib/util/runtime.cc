@@ -1,5 +1,8 @@
 #include "lib/util/runtime.h"
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
@@ -7,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include <ATen/Parallel.h>
 #include <ATen/Context.h>
+#include <ATen/Version.h>
 
 namespace otgan {
 namespace fs = std::filesystem;
@@ -29,6 +33,32 @@ absl::StatusOr<c10::Device> ParseDevice(const std::string& name) {
   }
   return absl::InvalidArgumentError(
       absl::StrCat("--device=", name, ": expected cpu, cuda or cuda:N"));
+}
+
+void PrepareCpuRuntime(int argc, char** argv) {
+  (void)argc;
+  const char* wait = std::getenv("OMP_WAIT_POLICY");
+  if (wait == nullptr || *wait == '\0') {
+    setenv("OMP_WAIT_POLICY", "PASSIVE", /*overwrite=*/1);
+    const char* no_reexec = std::getenv("OTGAN_NO_REEXEC");
+    if (no_reexec == nullptr || std::string(no_reexec) != "1") {
+      std::fflush(nullptr);
+      execv("/proc/self/exe", argv);
+      // execv returns only on failure: carry on with libgomp's default policy.
+    }
+  }
+}
+
+std::string CpuRuntimeDescription() {
+  const std::string config = at::show_config();
+  const std::string key = "CPU capability usage: ";
+  std::string capability = "unknown";
+  if (const size_t at = config.find(key); at != std::string::npos) {
+    const size_t start = at + key.size();
+    capability = config.substr(start, config.find('\n', start) - start);
+  }
+  const char* wait = std::getenv("OMP_WAIT_POLICY");
+  return absl::StrCat("ATen ", capability, ", OMP_WAIT_POLICY=", wait ? wait : "(unset)");
 }
 
 int NumCores() {

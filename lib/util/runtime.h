@@ -6,6 +6,10 @@
 //   OTGAN_ASSIGN_OR_RETURN(torch::Device device, otgan::ParseDevice("cpu"));
 //   OTGAN_RETURN_IF_ERROR(otgan::ConfigureThreads(0));  // 0 = all cores
 //   std::string data = otgan::DefaultDataDir();          // <workspace>/data
+//
+//   int main(int argc, char** argv) {
+//     otgan::PrepareCpuRuntime(argc, argv);  // first line: before any LibTorch call
+//     ...
 #ifndef OTGAN_LIB_UTIL_RUNTIME_H_
 #define OTGAN_LIB_UTIL_RUNTIME_H_
 
@@ -23,6 +27,23 @@ absl::StatusOr<c10::Device> ParseDevice(const std::string& name);
 
 // Number of hardware threads of this machine (at least 1).
 int NumCores();
+
+// The CPU runtime settings every executable applies to itself, so that users
+// need not prefix environment variables; each is left alone when the user's
+// environment already sets it. Call it first in main(), before any LibTorch
+// call (ATen reads ATEN_CPU_CAPABILITY at its first kernel dispatch).
+//  - OMP_WAIT_POLICY=PASSIVE: idle OpenMP workers sleep instead of spinning
+//    (spinning workers take the cores from OpenBLAS's own threads and from
+//    other processes). libgomp, which Debian's LibTorch uses, reads the
+//    variable only when it is loaded, before main(); so when it is unset this
+//    sets it and re-executes the program once (/proc/self/exe, same argv).
+//    OTGAN_NO_REEXEC=1 disables the re-execution (the variable is then set
+//    for child processes only).
+void PrepareCpuRuntime(int argc, char** argv);
+
+// The ATen CPU kernel level in force ("AVX2", "AVX512", ...) as LibTorch's
+// build summary reports it, plus the OpenMP wait policy.
+std::string CpuRuntimeDescription();
 
 // Sets LibTorch's intra-op thread count: `threads` > 0, or all cores for 0.
 // Negative values are an InvalidArgument error. Returns the count in force.

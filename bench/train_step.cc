@@ -1,0 +1,641 @@
+// Training throughput: the wall time of one generator iteration (with its
+// critic or assigner updates) of every method at its cpu-budget settings,
+// built from the project's own layers (lib/nn), losses (lib/train) and
+// transport code (lib/ot), next to the same nets and steps in Python PyTorch
+// (bench/train_step_reference.py, Debian's python3-torch, the same LibTorch
+// build) run by this binary at the same thread count.
+//
+//   bazel run //bench:train_step -- --out=results/bench/train_step.jsonl
+//   bazel run //bench:train_step -- --methods=wgan_gp_mnist --iters=5 --no_reference
+//
+// Prints (and with --out writes) one JSON object per line:
+//   {"kind": "env", ...}     threads, load average before and after, ATen CPU
+//                            capability, OpenMP wait policy, date
+//   {"kind": "layer", ...}   each transposed convolution of the WGAN-GP and
+//                            Laschos generators, forward + backward at batch
+//                            50: LibTorch's ConvTranspose2d vs
+//                            lib/nn/conv_transpose.h's polyphase form
+//   {"kind": "method", ...}  per method: cpp_ms (median of --iters timed
+//                            iterations after --warmup), python_ms, ratio
+//                            cpp/python, and gflop / gflops where counted:
+//                            conv and linear multiply-adds x 2 x passes, with
+//                            passes 1 for a forward without autograd, 3 for a
+//                            trained forward + backward, 2 for the critic's
+//                            forward + input gradient in a generator step, 6
+//                            for the gradient penalty's double backward.
+//
+// The data are random tensors of the real shapes and ranges (timing does not
+// depend on the pixel values; every loop runs a fixed iteration count).
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <torch/csrc/autograd/grad_mode.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/optim/optimizer.h>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "lib/io/json.h"
+#include "lib/nn/conv_transpose.h"
+#include "lib/nn/laschos_nets.h"
+#include "lib/nn/mlp.h"
+#include "lib/nn/otgan_nets.h"
+#include "lib/nn/wgan_nets.h"
+#include "lib/ot/cost.h"
+#include "lib/ot/divergence.h"
+#include "lib/ot/semidiscrete.h"
+#include "lib/ot/sinkhorn.h"
+#include "lib/train/losses.h"
+#include "lib/train/optim.h"
+#include "lib/util/runtime.h"
+#include "lib/util/status.h"
+
+ABSL_FLAG(int, threads, 2, "intra-op threads of both the C++ and the Python runs");
+ABSL_FLAG(int, iters, 5, "timed iterations per method (the median is reported)");
+ABSL_FLAG(int, warmup, 1, "untimed iterations per method before timing");
+ABSL_FLAG(double, max_seconds, 60,
+          "stop timing a method once its timed iterations took this long (at least 1 runs)");
+ABSL_FLAG(std::string, methods,
+          "wgan_gp_mnist,wgan_mnist,otgan_mnist,sinkhorn_gan_mnist,assigner_mnist,wgan_gp_toy,"
+          "otgan_mog",
+          "comma-separated methods to time");
+ABSL_FLAG(bool, layers, true, "time the transposed-convolution layers too");
+ABSL_FLAG(bool, no_reference, false, "skip the Python PyTorch reference run");
+ABSL_FLAG(std::string, python, "/usr/bin/python3",
+          "interpreter with Debian's python3-torch for the reference run");
+ABSL_FLAG(std::string, out, "", "also write the JSON lines to this file (relative to the workspace)");
+
+namespace otgan::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// Median wall milliseconds of fn over `iters` runs after `warmup` runs; the
+// timed runs stop early once they took max_seconds in all (at least one runs).
+double TimeMs(const std::function<void()>& fn, int warmup, int iters,
+              double max_seconds = 1e30) {
+  for (int i = 0; i < warmup; ++i) fn();
+  std::vector<double> ms;
+  double total = 0;
+  for (int i = 0; i < iters && total < max_seconds * 1e3; ++i) {
+    const auto t0 = Clock::now();
+    fn();
+    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    total += ms.back();
+  }
+  return Median(ms);
+}
+
+std::vector<double> LoadAverage() {
+  double l[3] = {0, 0, 0};
+  if (FILE* f = std::fopen("/proc/loadavg", "r")) {
+    if (std::fscanf(f, "%lf %lf %lf", &l[0], &l[1], &l[2]) != 3) l[0] = l[1] = l[2] = -1;
+    std::fclose(f);
+  }
+  return {l[0], l[1], l[2]};
+}
+
+// ---- multiply-add counts (per sample) ----
+double ConvMacs(int64_t cin, int64_t cout, int64_t k, int64_t out_hw) {
+  return static_cast<double>(cin) * cout * k * k * out_hw * out_hw;
+}
+// A transposed conv's true MACs: every input pixel meets every tap once.
+double DeconvMacs(int64_t cin, int64_t cout, int64_t k, int64_t in_hw) {
+  return static_cast<double>(cin) * cout * k * k * in_hw * in_hw;
+}
+double WganGpGenMacs(int64_t d, int64_t latent) {
+  return latent * 64.0 * d + DeconvMacs(4 * d, 2 * d, 5, 4) + DeconvMacs(2 * d, d, 5, 7) +
+         DeconvMacs(d, 1, 5, 14);
+}
+double WganGpCriticMacs(int64_t d) {
+  return ConvMacs(1, d, 5, 14) + ConvMacs(d, 2 * d, 5, 7) + ConvMacs(2 * d, 4 * d, 5, 4) + 64.0 * d;
+}
+double MlpMacs(int64_t in, const std::vector<int64_t>& hidden, int64_t out) {
+  double m = 0;
+  int64_t prev = in;
+  for (int64_t h : hidden) {
+    m += static_cast<double>(prev) * h;
+    prev = h;
+  }
+  return m + static_cast<double>(prev) * out;
+}
+
+// ---- one method = a step closure plus its FLOP count ----
+struct Method {
+  std::function<void()> step;
+  double gflop = 0;  // 0 = not counted
+  std::string what;  // one line: what one step is
+};
+
+template <typename Module>
+void SetRequiresGrad(Module& m, bool on) {
+  for (at::Tensor& p : m->parameters()) p.requires_grad_(on);
+}
+
+std::unique_ptr<torch::optim::Optimizer> Opt(const train::OptimizerSpec& spec,
+                                             const std::vector<at::Tensor>& params) {
+  auto o = train::MakeOptimizer(spec, params);
+  TORCH_CHECK(o.ok(), o.status().ToString());
+  return std::move(o).value();
+}
+
+// WGAN-GP (lambda 10, Adam (0.5, 0.9)) or WGAN (clip 0.01, RMSProp) on MNIST
+// with the WGAN-GP MNIST nets: n_critic critic steps + 1 generator step, as in
+// replications/wgan_gp_mnist.cc and wgan_mnist.cc.
+Method WganMnist(bool gp) {
+  const int64_t batch = gp ? 50 : 64, dim = 64, latent = 128;
+  const int n_critic = 5;
+  auto g = std::make_shared<nn::WganGpGenerator>(dim, latent);
+  auto d = std::make_shared<nn::WganGpCritic>(dim);
+  const train::OptimizerSpec spec = gp ? train::WganGpAdamMnistCode() : train::WganRmsProp();
+  std::shared_ptr<torch::optim::Optimizer> gopt = Opt(spec, (*g)->parameters());
+  std::shared_ptr<torch::optim::Optimizer> dopt = Opt(spec, (*d)->parameters());
+  Method m;
+  m.step = [=] {
+    auto& G = *g;
+    auto& D = *d;
+    for (int j = 0; j < n_critic; ++j) {
+      const at::Tensor real = at::rand({batch, 1, 28, 28});
+      at::Tensor fake;
+      {
+        torch::NoGradGuard no_grad;
+        fake = G->forward(at::randn({batch, latent}));
+      }
+      const at::Tensor out = D->forward(at::cat({real, fake}, 0));
+      at::Tensor loss = train::WganCriticLoss(out.narrow(0, 0, batch), out.narrow(0, batch, batch));
+      if (gp) {
+        loss = loss + train::GradientPenalty([&](const at::Tensor& x) { return D->forward(x); },
+                                             real, fake, 10.0);
+      }
+      dopt->zero_grad();
+      loss.backward();
+      dopt->step();
+      if (!gp) train::ClipWeights(*D, 0.01);
+    }
+    SetRequiresGrad(D, false);
+    at::Tensor gl = train::WganGeneratorLoss(D->forward(G->forward(at::randn({batch, latent}))));
+    gopt->zero_grad();
+    gl.backward();
+    gopt->step();
+    SetRequiresGrad(D, true);
+  };
+  const double gm = WganGpGenMacs(dim, latent), dm = WganGpCriticMacs(dim);
+  const double critic_step = batch * gm + 2 * batch * dm * 3 + (gp ? batch * dm * 6 : 0);
+  const double gen_step = batch * gm * 3 + batch * dm * 2;
+  m.gflop = 2 * (n_critic * critic_step + gen_step) / 1e9;
+  m.what = absl::StrCat(n_critic, " critic steps", gp ? " with gradient penalty" : " with clipping",
+                        " + 1 generator step, batch ", batch, ", DIM 64");
+  return m;
+}
+
+// OT-GAN (replications/otgan_family.cc): a critic update (Y, Y' generated
+// without autograd; L over the embeddings of X, X', Y, Y'; 6 Sinkhorn solves)
+// or a generator update. `embed_norm`: l2-normalise the critic's output (toy).
+Method Otgan(bool mnist, bool critic_update) {
+  const int64_t batch = 256;
+  ot::SinkhornOptions sk;
+  sk.eps = 1.0 / 500;
+  sk.max_iter = 500;
+  sk.tol = 0;
+  std::function<at::Tensor(const at::Tensor&)> generate, embed;
+  std::function<at::Tensor()> real, latents;
+  std::vector<at::Tensor> gparams, dparams;
+  double gm = 0, dm = 0;
+  if (mnist) {
+    auto g = std::make_shared<nn::OtganGenerator>(32, 100);
+    auto d = std::make_shared<nn::OtganCritic>(128);
+    generate = [g](const at::Tensor& z) { return (*g)->forward(z); };
+    embed = [d](const at::Tensor& x) { return (*d)->forward(x); };
+    real = [batch] { return at::rand({batch, 1, 28, 28}) * 2 - 1; };
+    latents = [batch] { return at::rand({batch, 100}) * 2 - 1; };
+    gparams = (*g)->parameters();
+    dparams = (*d)->parameters();
+    gm = 100.0 * 2 * 2 * 32 * 49 + ConvMacs(64, 64, 5, 14) + ConvMacs(32, 32, 5, 28) +
+         ConvMacs(16, 1, 5, 28);
+    dm = ConvMacs(1, 32, 5, 28) + ConvMacs(64, 64, 5, 14) + ConvMacs(128, 128, 5, 7);
+  } else {
+    auto g = std::make_shared<nn::Mlp>(nn::MlpOptions{.in = 2, .hidden = {512, 512, 512}, .out = 2});
+    auto d = std::make_shared<nn::Mlp>(nn::MlpOptions{.in = 2, .hidden = {512, 512, 512}, .out = 32});
+    generate = [g](const at::Tensor& z) { return (*g)->forward(z); };
+    embed = [d](const at::Tensor& x) {
+      at::Tensor v = (*d)->forward(x);
+      return v / v.norm(2, {1}, /*keepdim=*/true).clamp_min(1e-12);
+    };
+    real = [batch] { return at::randn({batch, 2}); };
+    latents = [batch] { return at::randn({batch, 2}); };
+    gparams = (*g)->parameters();
+    dparams = (*d)->parameters();
+    gm = MlpMacs(2, {512, 512, 512}, 2);
+    dm = MlpMacs(2, {512, 512, 512}, 32);
+  }
+  std::shared_ptr<torch::optim::Optimizer> gopt = Opt(train::OtGanAdam(), gparams);
+  std::shared_ptr<torch::optim::Optimizer> dopt = Opt(train::OtGanAdam(), dparams);
+  auto energy = [=](const at::Tensor& x, const at::Tensor& x2, const at::Tensor& y,
+                    const at::Tensor& y2) {
+    return ot::MinibatchEnergyDistance(embed(x), embed(x2), embed(y), embed(y2),
+                                       ot::CostKind::kCosine, sk, ot::GradMode::kEnvelope);
+  };
+  Method m;
+  if (critic_update) {
+    m.step = [=] {
+      at::Tensor y, y2;
+      {
+        at::NoGradGuard no_grad;
+        y = generate(latents());
+        y2 = generate(latents());
+      }
+      const at::Tensor l = energy(real(), real(), y, y2);
+      dopt->zero_grad();
+      (-l).backward();
+      dopt->step();
+    };
+    m.gflop = 2 * batch * (2 * gm + 4 * dm * 3) / 1e9;
+  } else {
+    m.step = [=] {
+      const at::Tensor x = real(), x2 = real();
+      const at::Tensor l = energy(x, x2, generate(latents()), generate(latents()));
+      gopt->zero_grad();
+      l.backward();
+      gopt->step();
+    };
+    m.gflop = 2 * batch * (2 * gm * 3 + 2 * dm * 3 + 2 * dm) / 1e9;
+  }
+  m.what = absl::StrCat(critic_update ? "critic" : "generator",
+                        " update: 4 batches of 256 through the critic, 6 Sinkhorn solves "
+                        "(eps 1/500, 500 iterations, cosine cost, envelope gradient)");
+  return m;
+}
+
+// Genevay et al. (replications/sinkhorn_gan_mnist.cc): batch 300, MLP
+// 2-500-500-784, W_eps with squared-L2 pixel cost, eps 1, 50 unrolled iterations.
+Method SinkhornGanMnist() {
+  const int64_t batch = 300;
+  auto g = std::make_shared<nn::Mlp>(nn::MlpOptions{.in = 2,
+                                                    .hidden = {500, 500},
+                                                    .out = 784,
+                                                    .activation = nn::Activation::kSoftplus,
+                                                    .output = nn::Activation::kSigmoid,
+                                                    .xavier_init = true});
+  std::shared_ptr<torch::optim::Optimizer> opt = Opt(train::GenevayAdam(), (*g)->parameters());
+  ot::SinkhornOptions sk;
+  sk.eps = 1.0;
+  sk.max_iter = 50;
+  sk.tol = 0;
+  Method m;
+  m.step = [=] {
+    const at::Tensor real = at::rand({batch, 784});
+    const at::Tensor fake = (*g)->forward(at::rand({batch, 2}));
+    at::Tensor loss = ot::EntropicTransportCost(fake, real, ot::CostKind::kSqEuclidean, sk,
+                                                ot::GradMode::kUnrolled);
+    opt->zero_grad();
+    loss.backward();
+    opt->step();
+  };
+  m.gflop = 2 * batch * MlpMacs(2, {500, 500}, 784) * 3 / 1e9;  // nets only (cost: + 0.4)
+  m.what = "1 generator step: batch 300, 50 unrolled Sinkhorn iterations, eps 1";
+  return m;
+}
+
+// Laschos et al. (replications/assigner.cc, square cost) at N = M = 5000:
+// 5 assigner steps (psi on the M real points; N generated points assigned in
+// chunks of 500 without autograd) and 1 pass of generator steps (batch 50)
+// over the last step's N pairs.
+Method AssignerMnist() {
+  const int64_t m_real = 5000, n = 5000, chunk = 500, latent = 250, gen_batch = 50;
+  const int assigner_steps = 5;
+  auto g = std::make_shared<nn::LaschosGenerator>(latent);
+  auto psi_net = std::make_shared<nn::Mlp>(nn::MlpOptions{.in = 1024,
+                                                          .hidden = {512, 512, 512, 512},
+                                                          .out = 1,
+                                                          .activation = nn::Activation::kLeakyReLU});
+  std::shared_ptr<torch::optim::Optimizer> gopt =
+      Opt(train::LaschosGeneratorRmsProp(), (*g)->parameters());
+  std::shared_ptr<torch::optim::Optimizer> popt =
+      Opt(train::LaschosAssignerRmsProp(), (*psi_net)->parameters());
+  const at::Tensor real = at::rand({m_real, 1, 32, 32}) * 2 - 1;
+  const at::Tensor real_flat = real.reshape({m_real, -1});
+  const at::Tensor centres = at::randn({10000, latent});
+  auto draw = [centres](int64_t k) {
+    at::Tensor pick = at::randperm(centres.size(0), at::kLong).narrow(0, 0, k);
+    return centres.index_select(0, pick) + 0.1 * at::randn({k, centres.size(1)});
+  };
+  Method m;
+  m.step = [=] {
+    std::vector<at::Tensor> zs, idx;
+    for (int k = 0; k < assigner_steps; ++k) {
+      const bool last = k + 1 == assigner_steps;
+      at::Tensor psi_out = (*psi_net)->forward(real_flat).reshape({-1});
+      const at::Tensor psi = psi_out.detach();
+      at::Tensor counts = at::zeros({m_real}, at::kLong);
+      for (int64_t done = 0; done < n; done += chunk) {
+        torch::NoGradGuard no_grad;
+        at::Tensor z = draw(chunk);
+        at::Tensor fake = (*g)->forward(z);
+        ot::SemiDiscreteAssignment s = ot::AssignSemiDiscrete(
+            fake.reshape({chunk, -1}), real_flat, psi, ot::CostKind::kSqEuclidean, 0.1);
+        counts += s.counts;
+        if (last) {
+          zs.push_back(z);
+          idx.push_back(s.index);
+        }
+      }
+      at::Tensor loss = train::AssignerLoss(psi_out, counts, n);
+      popt->zero_grad();
+      loss.backward();
+      popt->step();
+    }
+    const at::Tensor z_all = at::cat(zs, 0), idx_all = at::cat(idx, 0);
+    for (int64_t s = 0; s + gen_batch <= n; s += gen_batch) {
+      at::Tensor x = (*g)->forward(z_all.narrow(0, s, gen_batch));
+      at::Tensor y = real.index_select(0, idx_all.narrow(0, s, gen_batch));
+      at::Tensor loss = train::AssignedTransportLoss(x, y);
+      gopt->zero_grad();
+      loss.backward();
+      gopt->step();
+    }
+  };
+  const double gm = latent * 4096.0 + DeconvMacs(256, 128, 5, 4) + DeconvMacs(128, 64, 5, 8) +
+                    DeconvMacs(64, 1, 5, 16);
+  const double pm = MlpMacs(1024, {512, 512, 512, 512}, 1);
+  const double assign = static_cast<double>(n) * m_real * 1024;  // the x y^T of the sq. distances
+  m.gflop = 2 * (assigner_steps * (m_real * pm * 3 + n * gm + assign) + n * gm * 3) / 1e9;
+  m.what = "1 main loop at N = M = 5000: 5 assigner steps (chunks of 500) + 100 generator steps "
+           "of batch 50";
+  return m;
+}
+
+// WGAN-GP toy (replications/wgan_gp_toy.cc): ReLU MLPs 3 x 512, batch 256,
+// lambda 0.1, 5 critic steps + 1 generator step, Adam (0.5, 0.9).
+Method WganGpToy() {
+  const int64_t batch = 256;
+  auto g = std::make_shared<nn::Mlp>(nn::MlpOptions{.in = 2, .hidden = {512, 512, 512}, .out = 2});
+  auto d = std::make_shared<nn::Mlp>(nn::MlpOptions{.in = 2, .hidden = {512, 512, 512}, .out = 1});
+  std::shared_ptr<torch::optim::Optimizer> gopt =
+      Opt(train::WganGpAdamMnistCode(), (*g)->parameters());
+  std::shared_ptr<torch::optim::Optimizer> dopt =
+      Opt(train::WganGpAdamMnistCode(), (*d)->parameters());
+  Method m;
+  m.step = [=] {
+    auto& G = *g;
+    auto& D = *d;
+    for (int j = 0; j < 5; ++j) {
+      const at::Tensor real = at::randn({batch, 2});
+      at::Tensor fake;
+      {
+        torch::NoGradGuard no_grad;
+        fake = G->forward(at::randn({batch, 2}));
+      }
+      const at::Tensor out = D->forward(at::cat({real, fake}, 0)).reshape({-1});
+      at::Tensor loss = train::WganCriticLoss(out.narrow(0, 0, batch), out.narrow(0, batch, batch)) +
+                        train::GradientPenalty([&](const at::Tensor& x) { return D->forward(x); },
+                                               real, fake, 0.1);
+      dopt->zero_grad();
+      loss.backward();
+      dopt->step();
+    }
+    SetRequiresGrad(D, false);
+    at::Tensor gl = train::WganGeneratorLoss(D->forward(G->forward(at::randn({batch, 2}))));
+    gopt->zero_grad();
+    gl.backward();
+    gopt->step();
+    SetRequiresGrad(D, true);
+  };
+  const double gm = MlpMacs(2, {512, 512, 512}, 2), dm = MlpMacs(2, {512, 512, 512}, 1);
+  m.gflop = 2 * batch * (5 * (gm + 2 * dm * 3 + dm * 6) + gm * 3 + dm * 2) / 1e9;
+  m.what = "5 critic steps with gradient penalty + 1 generator step, batch 256, MLPs 3 x 512";
+  return m;
+}
+
+// ---- the Python reference, run as a subprocess ----
+std::string ReferenceScript(const char* argv0) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> candidates = {fs::path("bench/train_step_reference.py"),
+                                      fs::path(std::string(argv0) + ".runfiles") / "otgan" /
+                                          "bench/train_step_reference.py"};
+  const std::string root = WorkspaceRoot();
+  if (!root.empty()) candidates.push_back(fs::path(root) / "bench/train_step_reference.py");
+  for (const auto& p : candidates) {
+    std::error_code ec;
+    if (fs::exists(p, ec)) return fs::absolute(p, ec).string();
+  }
+  return "";
+}
+
+// method -> milliseconds from the reference's JSON lines.
+absl::StatusOr<std::map<std::string, double>> RunReference(const std::string& python,
+                                                           const std::string& script,
+                                                           const std::string& methods,
+                                                           int threads, int warmup, int iters,
+                                                           double max_seconds) {
+  const std::string cmd =
+      absl::StrCat("'", python, "' '", script, "' --threads=", threads, " --warmup=", warmup,
+                   " --iters=", iters, " --max_seconds=", max_seconds, " --methods=", methods);
+  std::fprintf(stderr, "reference: %s\n", cmd.c_str());
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return absl::InternalError(absl::StrCat("cannot run ", cmd));
+  std::string text;
+  char buf[4096];
+  while (size_t k = std::fread(buf, 1, sizeof(buf), p)) text.append(buf, k);
+  const int rc = pclose(p);
+  if (rc != 0) {
+    return absl::InternalError(absl::StrCat("reference run failed (status ", rc, "): ", cmd));
+  }
+  std::map<std::string, double> ms;
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    OTGAN_ASSIGN_OR_RETURN(io::Json j, io::ParseJson(std::string_view(line.data(), line.size())));
+    if (j.contains("method") && j.contains("ms")) ms[j["method"].get<std::string>()] = j["ms"].get<double>();
+  }
+  return ms;
+}
+
+absl::Status Run(const char* argv0) {
+  const int threads = absl::GetFlag(FLAGS_threads);
+  const int iters = absl::GetFlag(FLAGS_iters), warmup = absl::GetFlag(FLAGS_warmup);
+  if (threads < 1) return absl::InvalidArgumentError("--threads: expected >= 1");
+  if (iters < 1 || warmup < 0) return absl::InvalidArgumentError("--iters >= 1, --warmup >= 0");
+  const std::vector<std::string> names =
+      absl::StrSplit(absl::GetFlag(FLAGS_methods), ',', absl::SkipEmpty());
+  const std::vector<std::string> known = {"wgan_gp_mnist",      "wgan_mnist",     "otgan_mnist",
+                                          "sinkhorn_gan_mnist", "assigner_mnist", "wgan_gp_toy",
+                                          "otgan_mog"};
+  for (const auto& n : names) {
+    if (std::find(known.begin(), known.end(), n) == known.end()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--methods: unknown method ", n, "; known: ", absl::StrJoin(known, ",")));
+    }
+  }
+  OTGAN_ASSIGN_OR_RETURN(int n_threads, ConfigureThreads(threads));
+
+  std::vector<io::Json> lines;
+  std::string out_path = absl::GetFlag(FLAGS_out);
+  std::ofstream out;
+  if (!out_path.empty()) {
+    out_path = ResolveOutputPath(out_path);
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(out_path).parent_path(), ec);
+    out.open(out_path);
+    if (!out) return absl::InvalidArgumentError(absl::StrCat("--out: cannot write ", out_path));
+  }
+  auto emit = [&](const io::Json& j) {
+    const std::string s = j.dump();
+    std::printf("%s\n", s.c_str());
+    std::fflush(stdout);
+    if (out) out << s << "\n" << std::flush;
+  };
+
+  const std::vector<double> load_before = LoadAverage();
+  const std::time_t now = std::time(nullptr);
+  char date[64];
+  std::strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  const char* omp_wait = std::getenv("OMP_WAIT_POLICY");
+  emit(io::Json{{"kind", "env"},
+                {"date", date},
+                {"threads", n_threads},
+                {"load_average_before", load_before},
+                {"cores", NumCores()},
+                {"aten_cpu_capability", CpuRuntimeDescription()},
+                {"omp_wait_policy", omp_wait ? omp_wait : "(unset)"},
+                {"iters", iters},
+                {"warmup", warmup},
+                {"max_seconds", absl::GetFlag(FLAGS_max_seconds)}});
+
+  at::manual_seed(0);
+  if (absl::GetFlag(FLAGS_layers)) {
+    struct L {
+      const char* net;
+      int64_t cin, cout, hw;
+    };
+    for (const L& l : {L{"wgan_gp.up1", 256, 128, 4}, L{"wgan_gp.up2", 128, 64, 7},
+                       L{"wgan_gp.up3", 64, 1, 14}, L{"laschos.up1", 256, 128, 4},
+                       L{"laschos.up2", 128, 64, 8}, L{"laschos.up3", 64, 1, 16}}) {
+      auto opts = torch::nn::ConvTranspose2dOptions(l.cin, l.cout, 5).stride(2).padding(2).output_padding(1);
+      torch::nn::ConvTranspose2d plain(opts);
+      nn::FastConvTranspose2d fast(opts);
+      const at::Tensor x = at::randn({50, l.cin, l.hw, l.hw}).requires_grad_(true);
+      const at::Tensor g = at::randn({50, l.cout, 2 * l.hw, 2 * l.hw});
+      auto fb = [&](auto& mod) {
+        return [&] {
+          at::Tensor y = mod->forward(x);
+          y.backward(g);
+        };
+      };
+      const double t_plain = TimeMs(fb(plain), warmup + 1, std::max(iters, 7));
+      const double t_fast = TimeMs(fb(fast), warmup + 1, std::max(iters, 7));
+      const double gflop = 2 * 50 * DeconvMacs(l.cin, l.cout, 5, l.hw) * 3 / 1e9;
+      emit(io::Json{{"kind", "layer"},
+                    {"layer", l.net},
+                    {"shape", absl::StrCat(l.cin, "->", l.cout, " at ", l.hw, "x", l.hw,
+                                           ", k5 s2 p2 op1, batch 50, forward+backward")},
+                    {"libtorch_ms", t_plain},
+                    {"polyphase_ms", t_fast},
+                    {"speedup", t_plain / t_fast},
+                    {"gflop", gflop},
+                    {"libtorch_gflops", gflop / t_plain * 1e3},
+                    {"polyphase_gflops", gflop / t_fast * 1e3}});
+    }
+  }
+
+  std::map<std::string, double> cpp_ms;
+  std::map<std::string, Method> methods;
+  for (const auto& name : names) {
+    at::manual_seed(0);
+    std::vector<std::pair<std::string, Method>> parts;
+    if (name == "wgan_gp_mnist") parts = {{name, WganMnist(true)}};
+    if (name == "wgan_mnist") parts = {{name, WganMnist(false)}};
+    if (name == "otgan_mnist" || name == "otgan_mog") {
+      const bool mnist = name == "otgan_mnist";
+      parts = {{name + ".critic_update", Otgan(mnist, true)},
+               {name + ".gen_update", Otgan(mnist, false)}};
+    }
+    if (name == "sinkhorn_gan_mnist") parts = {{name, SinkhornGanMnist()}};
+    if (name == "assigner_mnist") parts = {{name, AssignerMnist()}};
+    if (name == "wgan_gp_toy") parts = {{name, WganGpToy()}};
+    for (auto& [key, m] : parts) {
+      cpp_ms[key] = TimeMs(m.step, warmup, iters, absl::GetFlag(FLAGS_max_seconds));
+      std::fprintf(stderr, "%s: %.1f ms\n", key.c_str(), cpp_ms[key]);
+      methods[key] = m;
+    }
+    if (name == "otgan_mnist" || name == "otgan_mog") {
+      // One generator iteration of the 3:1 schedule: a generator update plus a
+      // third of a critic update.
+      const std::string c = name + ".critic_update", g = name + ".gen_update";
+      cpp_ms[name] = cpp_ms[g] + cpp_ms[c] / 3;
+      methods[name] = Method{nullptr, methods[g].gflop + methods[c].gflop / 3,
+                             "one generator iteration of the 3:1 schedule: generator update + "
+                             "critic update / 3"};
+    }
+  }
+
+  std::map<std::string, double> py_ms;
+  std::string py_note;
+  if (!absl::GetFlag(FLAGS_no_reference)) {
+    const std::string script = ReferenceScript(argv0);
+    if (script.empty()) return absl::NotFoundError("bench/train_step_reference.py not found");
+    auto r = RunReference(absl::GetFlag(FLAGS_python), script, absl::StrJoin(names, ","),
+                          threads, warmup, iters, absl::GetFlag(FLAGS_max_seconds));
+    if (!r.ok()) return r.status();
+    py_ms = *r;
+  }
+
+  for (const auto& [key, ms] : cpp_ms) {
+    const Method& m = methods[key];
+    io::Json j{{"kind", "method"}, {"method", key}, {"what", m.what}, {"threads", n_threads},
+               {"cpp_ms", ms}};
+    if (auto it = py_ms.find(key); it != py_ms.end()) {
+      j["python_ms"] = it->second;
+      j["ratio_cpp_over_python"] = ms / it->second;
+    }
+    if (m.gflop > 0) {
+      j["gflop"] = m.gflop;
+      j["cpp_gflops"] = m.gflop / ms * 1e3;
+    }
+    emit(j);
+  }
+  emit(io::Json{{"kind", "env_end"}, {"load_average_after", LoadAverage()}});
+  return absl::OkStatus();
+}
+
+}  // namespace
+}  // namespace otgan::bench
+
+int main(int argc, char** argv) {
+  otgan::PrepareCpuRuntime(argc, argv);  // before the first ATen call: see lib/util/runtime.h
+  absl::ParseCommandLine(argc, argv);
+  try {
+    const absl::Status s = otgan::bench::Run(argv[0]);
+    if (!s.ok()) {
+      std::fprintf(stderr, "bench/train_step: %s\n", s.ToString().c_str());
+      return 1;
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench/train_step: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
