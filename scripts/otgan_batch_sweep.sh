@@ -8,13 +8,13 @@
 #
 # Usage: scripts/otgan_batch_sweep.sh [--dry-run] [--steps=N] [--batches="32 64 128 256"]
 #                                     [--out=runs/otgan_batch_sweep] [-- EXTRA_FLAGS...]
-# Defaults: 4 batch sizes x 240 generator steps (otgan_mnist's cpu budget, so
-# batch 256 is the cpu run itself), each scored on 5000 samples. The time per
-# step grows with the batch (the nets dominate, Sinkhorn is a few per cent of
-# the profile): at one thread beside a second run, ~2 s at batch 32 and ~6-10 s
-# at batch 256, so the sweep takes about 1.5 h at one thread (the committed
-# sweep reuses the otgan_mnist cpu run for batch 256). --dry-run prints the
-# commands only.
+# Defaults: 4 batch sizes x 240 generator steps, each scored on 5000 samples.
+# The committed sweep (results/otgan_batch_sweep) was run with the earlier nets
+# (transposed-conv generator, 256-d signed embedding, no EMA) at 240 steps; the
+# nets now follow openai/ot-gan's dcgan.py (lib/nn/otgan_nets.h) and
+# otgan_mnist's cpu budget is 1000 steps at batch 64, so rerun the sweep before
+# comparing it with a new otgan_mnist run. The time per step grows with the
+# batch (the nets dominate). --dry-run prints the commands only.
 set -euo pipefail
 
 dry_run=0

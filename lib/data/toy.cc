@@ -29,9 +29,10 @@ absl::StatusOr<ToyKind> ParseToyKind(const std::string& name) {
   if (name == "25gaussians") return ToyKind::k25Gaussians;
   if (name == "swissroll") return ToyKind::kSwissRoll;
   if (name == "ring10") return ToyKind::kRing10;
+  if (name == "8gaussians_otgan") return ToyKind::k8GaussiansOtgan;
   return absl::InvalidArgumentError(absl::StrCat(
       "unknown toy distribution '", name,
-      "': expected one of 8gaussians, 25gaussians, swissroll, ring10"));
+      "': expected one of 8gaussians, 25gaussians, swissroll, ring10, 8gaussians_otgan"));
 }
 
 ToyDistribution ToyDistribution::Make(ToyKind kind) {
@@ -63,6 +64,13 @@ ToyDistribution ToyDistribution::Make(ToyKind kind) {
       }
       return ToyDistribution(kind, CentersTensor(xy, 1.414), 0.02 / 1.414, 1.414);
     }
+    case ToyKind::k8GaussiansOtgan: {
+      const double r = 1.0 / std::sqrt(2.0);
+      const std::vector<double> unit = {1, 0, -1, 0, 0, 1, 0, -1, r, r, r, -r, -r, r, -r, -r};
+      std::vector<double> xy;
+      for (double v : unit) xy.push_back(2.0 * v);
+      return ToyDistribution(kind, CentersTensor(xy, 1.0), 0.2, 1.0);
+    }
   }
   TORCH_CHECK(false, "ToyDistribution::Make: unknown ToyKind ", static_cast<int>(kind));
 }
@@ -77,6 +85,8 @@ std::string ToyDistribution::name() const {
       return "swissroll";
     case ToyKind::kRing10:
       return "ring10";
+    case ToyKind::k8GaussiansOtgan:
+      return "8gaussians_otgan";
   }
   return "unknown";
 }

@@ -10,6 +10,9 @@
 //                0.02, divided by 1.414. The spec does not fix this scale; we use
 //                the 8 Gaussians' (same radius, std and divisor), so the two
 //                targets differ only in the number of modes.
+//   8gaussians_otgan: the OT-GAN authors' toy (openai/ot-gan@e0673f0,
+//                toy_example/med_gan_toy_example2.ipynb, gaussians_8mode): the same
+//                8 directions at radius 2, per-coordinate std 0.2, no divisor.
 // Mode k is chosen uniformly at random for each sample. All randomness comes
 // from the at::Generator passed to Sample (never LibTorch's global one).
 //
@@ -30,9 +33,9 @@
 
 namespace otgan::data {
 
-enum class ToyKind { k8Gaussians, k25Gaussians, kSwissRoll, kRing10 };
+enum class ToyKind { k8Gaussians, k25Gaussians, kSwissRoll, kRing10, k8GaussiansOtgan };
 
-// "8gaussians" | "25gaussians" | "swissroll" | "ring10".
+// "8gaussians" | "25gaussians" | "swissroll" | "ring10" | "8gaussians_otgan".
 absl::StatusOr<ToyKind> ParseToyKind(const std::string& name);
 
 class ToyDistribution {

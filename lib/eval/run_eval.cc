@@ -37,7 +37,7 @@ constexpr char kEvalJson[] = "eval.json";
 // classifier metrics: the size of the test split.
 constexpr int64_t kMaxClassifierSamples = 10000;
 constexpr char kKnownDatasets[] =
-    "mnist, fashion, 8gaussians, 25gaussians, swissroll, ring10";
+    "mnist, fashion, 8gaussians, 25gaussians, swissroll, ring10, 8gaussians_otgan";
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

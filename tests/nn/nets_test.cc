@@ -10,7 +10,6 @@
 #include "gtest/gtest.h"
 #include "lib/nn/laschos_nets.h"
 #include "lib/nn/mlp.h"
-#include "lib/nn/otgan_nets.h"
 #include "lib/nn/wgan_nets.h"
 
 namespace otgan::nn {
@@ -42,36 +41,6 @@ TEST(MlpTest, OutputActivationOnlyOnLastLayer) {
   EXPECT_TRUE(at::allclose(out, ref));
 }
 
-TEST(LayersTest, CReluDoublesChannelsAndKeepsInformation) {
-  at::Tensor x = at::randn({3, 4, 5, 5});
-  at::Tensor y = CRelu(x);
-  EXPECT_EQ(y.size(1), 8);
-  EXPECT_TRUE(at::allclose(y.narrow(1, 0, 4) - y.narrow(1, 4, 4), x));
-}
-
-TEST(LayersTest, WeightNormStartsAsPlainLayerAndIsScaleInvariantInV) {
-  at::manual_seed(2);
-  WNLinear l(6, 3);
-  auto p = l->named_parameters();
-  // g = |v| at initialisation: the effective weight equals v.
-  EXPECT_TRUE(at::allclose(l->weight(), p["v"], 1e-5, 1e-6));
-  at::Tensor x = at::randn({4, 6});
-  at::Tensor before = l->forward(x);
-  {
-    at::NoGradGuard no_grad;
-    p["v"].mul_(3.0);  // w depends on v only through its direction
-  }
-  EXPECT_TRUE(at::allclose(l->forward(x), before, 1e-5, 1e-5));
-}
-
-TEST(LayersTest, WeightNormParametersAreLeavesAnOptimizerAccepts) {
-  WNLinear l(6, 3);
-  WNConv2d c(2, 4, 5, 2, /*transposed=*/true);
-  for (const auto& p : l->parameters()) EXPECT_TRUE(p.is_leaf());
-  for (const auto& p : c->parameters()) EXPECT_TRUE(p.is_leaf());
-  for (const auto& p : c->parameters()) EXPECT_TRUE(p.requires_grad());
-}
-
 TEST(ImageNetsTest, WganGpShapes) {
   WganGpGenerator g(8);
   WganGpCritic d(8);
@@ -79,16 +48,6 @@ TEST(ImageNetsTest, WganGpShapes) {
   EXPECT_EQ(x.sizes(), (std::vector<int64_t>{5, 1, 28, 28}));
   EXPECT_EQ(d->forward(x).sizes(), (std::vector<int64_t>{5}));
   EXPECT_EQ(d->forward(x.view({5, 784})).sizes(), (std::vector<int64_t>{5}));
-}
-
-TEST(ImageNetsTest, OtganShapesAndUnitEmbeddings) {
-  OtganGenerator g(16, 10);
-  OtganCritic d(16, 32);
-  at::Tensor x = g->forward(at::rand({4, 10}) * 2 - 1);
-  EXPECT_EQ(x.sizes(), (std::vector<int64_t>{4, 1, 28, 28}));
-  at::Tensor v = d->forward(x);
-  EXPECT_EQ(v.sizes(), (std::vector<int64_t>{4, 32}));
-  EXPECT_TRUE(at::allclose(v.norm(2, {1}), at::ones({4}), 1e-5, 1e-5));
 }
 
 TEST(ImageNetsTest, LaschosGeneratorShapeAndRange) {
