@@ -48,6 +48,13 @@ absl::StatusOr<train::OptimizerSpec> WganGpAdam(const std::string& betas, double
   return spec;
 }
 
+absl::StatusOr<bool> ParseTflibInit(const std::string& init) {
+  if (init == "tflib") return true;
+  if (init == "torch") return false;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--init=", init, ": expected tflib (the authors' code) or torch (LibTorch defaults)"));
+}
+
 absl::StatusOr<WganGpLoss> WganGpLossFrom(const std::string& betas, double lr, int64_t batch,
                                           double lambda, int n_critic) {
   WganGpLoss l;
@@ -66,7 +73,8 @@ absl::StatusOr<WganGpLoss> WganGpLossFrom(const std::string& betas, double lr, i
 
 absl::StatusOr<std::unique_ptr<MnistWgan>> MnistWgan::Make(const CommonConfig& config,
                                                            int64_t dim, int64_t latent,
-                                                           const train::OptimizerSpec& spec) {
+                                                           const train::OptimizerSpec& spec,
+                                                           const MnistNetOptions& net) {
   auto m = std::make_unique<MnistWgan>();
   m->device = config.device;
   m->seed = config.seed;
@@ -75,8 +83,12 @@ absl::StatusOr<std::unique_ptr<MnistWgan>> MnistWgan::Make(const CommonConfig& c
   m->images = mnist.images;
 
   at::manual_seed(config.seed);
-  m->gen = nn::WganGpGenerator(dim, latent);
-  m->critic = nn::WganGpCritic(dim);
+  m->gen = nn::WganGpGenerator(dim, latent, net.batch_norm);
+  m->critic = nn::WganGpCritic(dim, net.batch_norm);
+  if (net.tflib_init) {
+    m->gen->InitTflib();
+    m->critic->InitTflib();
+  }
   m->gen->to(config.device);
   m->critic->to(config.device);
   OTGAN_ASSIGN_OR_RETURN(m->gen_opt, train::MakeOptimizer(spec, m->gen->parameters()));
@@ -106,9 +118,23 @@ at::Tensor MnistWgan::FakeBatch(int64_t batch) {
 }
 
 at::Tensor MnistWgan::CriticLoss(const at::Tensor& real, const at::Tensor& fake) {
+  if (critic->batch_norm()) {
+    return train::WganCriticLoss(critic->forward(real), critic->forward(fake));
+  }
   const int64_t batch = real.size(0);
   at::Tensor d = critic->forward(at::cat({real, fake}, 0));
   return train::WganCriticLoss(d.narrow(0, 0, batch), d.narrow(0, batch, fake.size(0)));
+}
+
+double MnistWgan::ClippedCriticStep(int64_t batch, double clip) {
+  at::Tensor real = RealBatch(batch);
+  at::Tensor fake = FakeBatch(batch);
+  at::Tensor loss = CriticLoss(real, fake);
+  critic_opt->zero_grad();
+  loss.backward();
+  critic_opt->step();
+  train::ClipWeights(*critic, clip);
+  return loss.item<double>();
 }
 
 double MnistWgan::GeneratorUpdate(int64_t batch) {

@@ -96,6 +96,11 @@ struct WganGpLoss {
 absl::StatusOr<WganGpLoss> WganGpLossFrom(const std::string& betas, double lr, int64_t batch,
                                           double lambda, int n_critic);
 
+// --init of the WGAN mains: "tflib" (the authors' code: tflib's schemes,
+// zero biases) -> true, "torch" (LibTorch's defaults) -> false;
+// InvalidArgument naming --init otherwise.
+absl::StatusOr<bool> ParseTflibInit(const std::string& init);
+
 // ---------------------------------------------------------------------------
 // Training helpers
 // ---------------------------------------------------------------------------
@@ -129,13 +134,22 @@ double WganGeneratorUpdate(const GenerateFn& generate, torch::nn::Module& critic
 //   m->Register(trainer);
 //   ... m->RealBatch(batch), m->FakeBatch(batch), m->CriticLoss(real, fake) ...
 //   const double g_loss = m->GeneratorUpdate(batch);
+// How the MNIST nets are built: batch norm (gan_mnist.py MODE='wgan' has it,
+// MODE='wgan-gp' not) and the initialisation (tflib's, as the code, or
+// LibTorch's defaults).
+struct MnistNetOptions {
+  bool batch_norm = false;
+  bool tflib_init = true;
+};
+
 struct MnistWgan {
   // Loads the images, then seeds LibTorch with config.seed and builds G, D
-  // (DIM = dim, on config.device), their optimisers of `spec` and the
-  // shuffler (seed config.seed), in that order.
+  // (DIM = dim, on config.device; InitTflib on both when net.tflib_init),
+  // their optimisers of `spec` and the shuffler (seed config.seed), in that order.
   static absl::StatusOr<std::unique_ptr<MnistWgan>> Make(const CommonConfig& config, int64_t dim,
                                                          int64_t latent,
-                                                         const train::OptimizerSpec& spec);
+                                                         const train::OptimizerSpec& spec,
+                                                         const MnistNetOptions& net = {});
 
   // Registers "generator", "critic", "gen_opt", "critic_opt" and the shuffler
   // "data" with `trainer`, and the sample grid: G on 64 fixed latents drawn
@@ -146,9 +160,15 @@ struct MnistWgan {
   at::Tensor RealBatch(int64_t batch);
   // G on `batch` latents GaussianLatents(batch, latent, device), no autograd.
   at::Tensor FakeBatch(int64_t batch);
-  // WganCriticLoss over one critic pass on real and fake together (the
-  // critic has no batch norm).
+  // WganCriticLoss of the critic on real and fake: one pass over both
+  // together, or, when the critic has batch norm, one pass each (so each
+  // batch is normalised by its own statistics, as gan_mnist.py's two
+  // Discriminator calls are).
   at::Tensor CriticLoss(const at::Tensor& real, const at::Tensor& fake);
+  // One weight-clipping critic step of wgan_mnist: CriticLoss on RealBatch
+  // and FakeBatch, a critic_opt step, then ClipWeights(critic, clip) (every
+  // critic parameter, as gan_mnist.py). Returns the loss.
+  double ClippedCriticStep(int64_t batch, double clip);
   // WganGeneratorUpdate with these nets and gen_opt; returns the loss.
   double GeneratorUpdate(int64_t batch);
 

@@ -33,6 +33,9 @@ ABSL_FLAG(double, lambda, 10, "gradient penalty weight [paper, code]");
 ABSL_FLAG(int, n_critic, 5, "critic steps per generator iteration [paper, code]");
 ABSL_FLAG(int64_t, dim, 64, "width DIM of the MNIST nets [code] (smoke: 16)");
 ABSL_FLAG(int64_t, latent, 128, "latent dimension, z ~ N(0, I) [code]");
+ABSL_FLAG(std::string, init, "tflib",
+          "tflib: tflib's initialisation (Linear glorot, conv/deconv he_init), zero biases [code]; "
+          "torch: LibTorch's defaults");
 OTGAN_WGAN_INTERVAL_FLAGS(10, "sample grid");
 
 namespace otgan::replications {
@@ -43,6 +46,7 @@ constexpr char kTarget[] = "wgan_gp_mnist";
 struct WganGpConfig : WganGpLoss {
   int64_t dim = 64;
   int64_t latent = 128;
+  MnistNetOptions net;  // no batch norm in MODE='wgan-gp'
   train::TrainerConfig trainer;
   SmokeOverrides smoke;
 };
@@ -57,6 +61,7 @@ absl::StatusOr<WganGpConfig> ConfigFromFlags(const CommonConfig& c) {
   OTGAN_ASSIGN_OR_RETURN(static_cast<WganGpLoss&>(w),
                          WganGpLossFrom(absl::GetFlag(FLAGS_betas), absl::GetFlag(FLAGS_lr), batch,
                                         absl::GetFlag(FLAGS_lambda), absl::GetFlag(FLAGS_n_critic)));
+  OTGAN_ASSIGN_OR_RETURN(w.net.tflib_init, ParseTflibInit(absl::GetFlag(FLAGS_init)));
   OTGAN_RETURN_IF_ERROR(CheckPositive("dim", w.dim));
   OTGAN_RETURN_IF_ERROR(CheckPositive("latent", w.latent));
 
@@ -75,7 +80,7 @@ absl::StatusOr<WganGpConfig> ConfigFromFlags(const CommonConfig& c) {
 absl::Status Run(const CommonConfig& c) {
   OTGAN_ASSIGN_OR_RETURN(WganGpConfig w, ConfigFromFlags(c));
   OTGAN_ASSIGN_OR_RETURN(std::unique_ptr<MnistWgan> m,
-                         MnistWgan::Make(c, w.dim, w.latent, w.optimizer));
+                         MnistWgan::Make(c, w.dim, w.latent, w.optimizer, w.net));
 
   OTGAN_RETURN_IF_ERROR(StartRun(
       c, {{"eval_dataset", "mnist"},
@@ -84,7 +89,9 @@ absl::Status Run(const CommonConfig& c) {
           {"settings_source", w.betas_name},
           {"optimizer", train::Describe(w.optimizer)},
           {"critic_schedule", absl::StrCat(w.schedule.n_critic, " critic steps per iteration")},
-          {"architecture", absl::StrCat("WGAN-GP MNIST nets [code] DIM=", w.dim)},
+          {"architecture", absl::StrCat("WGAN-GP MNIST nets [code] DIM=", w.dim, ", TF SAME padding")},
+          {"init", w.net.tflib_init ? "tflib: Linear glorot, conv/deconv he_init, zero biases [code]"
+                                    : "torch: LibTorch defaults (--init=torch)"},
           {"data", "MNIST train 60000 images in [0,1] (the code trained on its 50000-image split)"},
           {"total_steps", absl::StrCat(w.trainer.total_steps)},
           {"smoke_overrides", w.smoke.Describe()},

@@ -1,7 +1,9 @@
 // WGAN-GP (Gulrajani et al. 2017) on the authors' 2-D toy targets
 // (gan_toy.py): 8 Gaussians, 25 Gaussians, Swiss roll (--dataset).
 //
-// G and D are ReLU MLPs with 3 hidden layers of width 512; G maps a 2-d
+// G and D are ReLU MLPs with 3 hidden layers of width 512 (initialised as
+// gan_toy.py's tflib layers: hidden Linear he, stdev sqrt(2/in); output Linear
+// glorot, stdev sqrt(2/(in+out)); uniform; zero biases); G maps a 2-d
 // latent z ~ N(0, I) to a point; batch 256; Adam (1e-4, 0.5, 0.9); lambda 0.1
 // (the toy code's value; the paper's 10 is --lambda=10); 5 critic steps per
 // generator iteration; 100k generator iterations [code].
@@ -25,6 +27,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/data/toy.h"
 #include "lib/io/image_grid.h"
+#include "lib/nn/init.h"
 #include "lib/nn/mlp.h"
 #include "lib/train/losses.h"
 #include "lib/train/optim.h"
@@ -43,6 +46,9 @@ ABSL_FLAG(int, n_critic, 5, "critic steps per generator iteration [code]");
 ABSL_FLAG(int64_t, width, 512, "hidden width of G and D [code] (smoke: 64)");
 ABSL_FLAG(int, depth, 3, "hidden ReLU layers of G and D [code]");
 ABSL_FLAG(int64_t, latent, 2, "latent dimension, z ~ N(0, I) [code]");
+ABSL_FLAG(std::string, init, "tflib",
+          "tflib: hidden layers he, output layer glorot, zero biases [gan_toy.py]; "
+          "torch: LibTorch's defaults");
 ABSL_FLAG(int64_t, surface_grid, 128, "critic surface: points per side");
 ABSL_FLAG(double, surface_range, 0,
           "critic surface over [-L, L]^2; 0 = 2 for the Gaussians, 2.5 for the Swiss roll "
@@ -55,10 +61,22 @@ namespace {
 
 constexpr char kTarget[] = "wgan_gp_toy";
 
+// gan_toy.py's initialisation: ReLULayer's Linear uses initialization='he'
+// (gan_toy.py:31-40), the output layer tflib's default glorot (gan_toy.py:50,
+// 57; tflib/ops/linear.py:55-67); biases zero.
+void InitToyMlpTflib(nn::MlpImpl& mlp) {
+  const auto& layers = mlp.layers();
+  for (size_t i = 0; i < layers.size(); ++i) {
+    nn::TflibLinear(layers[i]->weight, layers[i]->bias,
+                    i + 1 < layers.size() ? nn::TflibLinearKind::kHe : nn::TflibLinearKind::kGlorot);
+  }
+}
+
 struct ToyConfig : WganGpLoss {
   data::ToyKind kind = data::ToyKind::k8Gaussians;
   std::string dataset;
   nn::MlpOptions gen_net, critic_net;
+  bool tflib_init = true;
   SurfaceGrid surface;
   int64_t frame_points = 512;
   train::TrainerConfig trainer;
@@ -81,6 +99,7 @@ absl::StatusOr<ToyConfig> ConfigFromFlags(const CommonConfig& c) {
                          WganGpLossFrom(absl::GetFlag(FLAGS_betas), absl::GetFlag(FLAGS_lr),
                                         absl::GetFlag(FLAGS_batch), absl::GetFlag(FLAGS_lambda),
                                         absl::GetFlag(FLAGS_n_critic)));
+  OTGAN_ASSIGN_OR_RETURN(t.tflib_init, ParseTflibInit(absl::GetFlag(FLAGS_init)));
   OTGAN_RETURN_IF_ERROR(CheckPositive("width", width));
   OTGAN_RETURN_IF_ERROR(CheckPositive("depth", depth));
   OTGAN_RETURN_IF_ERROR(CheckPositive("latent", latent));
@@ -119,6 +138,10 @@ absl::Status Run(const CommonConfig& c) {
   at::manual_seed(c.seed);
   nn::Mlp gen(t.gen_net);
   nn::Mlp critic(t.critic_net);
+  if (t.tflib_init) {
+    InitToyMlpTflib(*gen);
+    InitToyMlpTflib(*critic);
+  }
   gen->to(c.device);
   critic->to(c.device);
   OTGAN_ASSIGN_OR_RETURN(auto gen_opt, train::MakeOptimizer(t.optimizer, gen->parameters()));
@@ -137,6 +160,8 @@ absl::Status Run(const CommonConfig& c) {
           {"architecture", absl::StrCat("G, D: ReLU MLPs ", t.gen_net.hidden.size(), " x ",
                                         t.gen_net.hidden.empty() ? 0 : t.gen_net.hidden[0],
                                         ", latent ", t.gen_net.in, " N(0,I)")},
+          {"init", t.tflib_init ? "tflib: hidden Linear he, output Linear glorot, zero biases [code]"
+                                : "torch: LibTorch defaults (--init=torch)"},
           {"critic_surface", absl::StrCat("critic_surface.npy [", t.surface.size, ",",
                                           t.surface.size, "] over [-", t.surface.range, ",",
                                           t.surface.range, "]^2 (critic_surface.json)")},

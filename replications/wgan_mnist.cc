@@ -1,17 +1,20 @@
 // WGAN with weight clipping (Arjovsky, Chintala, Bottou 2017) on MNIST.
 //
 // Critic: minimise mean D(fake) - mean D(real) with RMSProp, then clip every
-// critic weight to [-clip, clip] after the optimiser step (the paper's
-// Algorithm 1; the authors' code clamps before each critic step, so there the
-// generator step sees the critic just after its last, unclipped update).
-// Generator: minimise -mean D(G(z)), z ~ N(0, I_latent). Critic steps per
-// generator iteration follow --schedule: "code" (default) runs 100 critic
+// critic parameter (batch norm's included) to [-clip, clip] after the
+// optimiser step (the paper's Algorithm 1 and gan_mnist.py; Arjovsky's
+// PyTorch code clamps before each critic step instead). Generator: minimise
+// -mean D(G(z)), z ~ N(0, I_latent). Critic steps per generator iteration
+// follow --schedule: "code" (default; Arjovsky's main.py) runs 100 critic
 // steps for the first 25 generator iterations and every 500th, else
-// n_critic; "paper" runs n_critic every iteration.
+// n_critic; "paper" runs n_critic every iteration (as gan_mnist.py also does).
 //
-// The paper gives no MNIST architecture; this target uses the WGAN-GP authors'
-// MNIST nets (DIM = 64, without the batch norm their gan_mnist.py adds in
-// "wgan" mode), so wgan_mnist and wgan_gp_mnist differ only in the method.
+// The WGAN paper gives no MNIST architecture; this target uses the WGAN-GP
+// authors' MNIST nets as their gan_mnist.py trains them in MODE='wgan'
+// (igul222/improved_wgan_training@fa66c57): batch norm in G and D, tflib's
+// initialisation, TF1's RMSPropOptimizer(5e-5). Each of the three can be
+// switched to what this target did before (--batch_norm=false, --init=torch,
+// --optimizer=torch_rmsprop); replications/fidelity/wgan.md has the rest.
 //
 //   bazel run //replications:wgan_mnist -- --budget=cpu
 #include <cstdint>
@@ -32,7 +35,18 @@
 #include "replications/wgan_family.h"
 
 ABSL_FLAG(double, lr, 5e-5, "RMSProp learning rate of critic and generator [paper, code]");
-ABSL_FLAG(int64_t, batch, 64, "batch size of critic and generator steps [paper, code] (smoke: 16)");
+ABSL_FLAG(std::string, optimizer, "tf_rmsprop",
+          "tf_rmsprop: TF1 RMSPropOptimizer (decay 0.9, eps 1e-10 inside the root, accumulator "
+          "starting at 1) [gan_mnist.py]; torch_rmsprop: LibTorch RMSprop (alpha 0.99, eps 1e-8, "
+          "accumulator starting at 0) [Arjovsky's PyTorch code]");
+ABSL_FLAG(bool, batch_norm, true,
+          "batch norm in G (after the Linear and deconvs 1, 2) and D (after convs 2, 3) "
+          "[gan_mnist.py MODE='wgan']");
+ABSL_FLAG(std::string, init, "tflib",
+          "tflib: tflib's initialisation, zero biases [code]; torch: LibTorch's defaults");
+ABSL_FLAG(int64_t, batch, 64,
+          "batch size of critic and generator steps [paper, Arjovsky's code; gan_mnist.py uses 50] "
+          "(smoke: 16)");
 ABSL_FLAG(double, clip, 0.01, "critic weights are clipped to [-clip, clip] after each critic step");
 ABSL_FLAG(int, n_critic, 5, "critic steps per generator iteration [paper, code]");
 ABSL_FLAG(std::string, schedule, "code",
@@ -50,6 +64,9 @@ constexpr char kTarget[] = "wgan_mnist";
 
 struct WganConfig {
   train::OptimizerSpec optimizer;
+  std::string optimizer_name;
+  MnistNetOptions net;
+  std::string init_name;
   int64_t batch = 64;
   double clip = 0.01;
   train::CriticSchedule schedule;
@@ -62,9 +79,20 @@ struct WganConfig {
 
 absl::StatusOr<WganConfig> ConfigFromFlags(const CommonConfig& c) {
   WganConfig w;
-  w.optimizer = train::WganRmsProp();
+  w.optimizer_name = absl::GetFlag(FLAGS_optimizer);
+  if (w.optimizer_name == "tf_rmsprop") {
+    w.optimizer = train::WganTfRmsProp();
+  } else if (w.optimizer_name == "torch_rmsprop") {
+    w.optimizer = train::WganRmsProp();
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--optimizer=", w.optimizer_name, ": expected tf_rmsprop or torch_rmsprop"));
+  }
   w.optimizer.lr = absl::GetFlag(FLAGS_lr);
-  if (w.optimizer.lr != 5e-5) w.optimizer.source = "--lr";
+  if (w.optimizer.lr != 5e-5) absl::StrAppend(&w.optimizer.source, ", lr from --lr");
+  w.net.batch_norm = absl::GetFlag(FLAGS_batch_norm);
+  w.init_name = absl::GetFlag(FLAGS_init);
+  OTGAN_ASSIGN_OR_RETURN(w.net.tflib_init, ParseTflibInit(w.init_name));
   w.batch = absl::GetFlag(FLAGS_batch);
   w.clip = absl::GetFlag(FLAGS_clip);
   int n_critic = absl::GetFlag(FLAGS_n_critic);
@@ -111,7 +139,7 @@ absl::StatusOr<WganConfig> ConfigFromFlags(const CommonConfig& c) {
 absl::Status Run(const CommonConfig& c) {
   OTGAN_ASSIGN_OR_RETURN(WganConfig w, ConfigFromFlags(c));
   OTGAN_ASSIGN_OR_RETURN(std::unique_ptr<MnistWgan> m,
-                         MnistWgan::Make(c, w.dim, w.latent, w.optimizer));
+                         MnistWgan::Make(c, w.dim, w.latent, w.optimizer, w.net));
 
   OTGAN_RETURN_IF_ERROR(StartRun(
       c, {{"eval_dataset", "mnist"},
@@ -123,11 +151,19 @@ absl::Status Run(const CommonConfig& c) {
                ? absl::StrCat("code: ", w.schedule.burst_critic, " critic steps for iterations < 25 "
                               "and every 500th, else ", w.schedule.n_critic)
                : absl::StrCat("paper: ", w.schedule.n_critic, " critic steps per iteration")},
-          {"clip_order", "after the critic optimiser step [paper Alg. 1]; the code clamps before"},
+          {"clip_order", "after the critic optimiser step [paper Alg. 1, gan_mnist.py]; "
+                         "Arjovsky's code clamps before"},
+          {"clip_scope", "every critic parameter, batch norm's included [gan_mnist.py]"},
           {"optimizer", train::Describe(w.optimizer)},
-          {"architecture", absl::StrCat("WGAN-GP MNIST nets DIM=", w.dim,
-                                        " without batch norm (the WGAN paper gives no MNIST nets)")},
-          {"data", "MNIST train 60000 images in [0,1]"},
+          {"architecture",
+           absl::StrCat("WGAN-GP MNIST nets DIM=", w.dim,
+                        w.net.batch_norm ? " with batch norm as gan_mnist.py MODE='wgan' [code]"
+                                         : " without batch norm (gan_mnist.py MODE='wgan' has it)",
+                        "; TF SAME padding")},
+          {"batch_norm", w.net.batch_norm ? "true [code]" : "false (--batch_norm=false)"},
+          {"init", w.net.tflib_init ? "tflib: Linear glorot, conv/deconv he_init, zero biases [code]"
+                                    : "torch: LibTorch defaults (--init=torch)"},
+          {"data", "MNIST train 60000 images in [0,1] (gan_mnist.py trained on its 50000-image split)"},
           {"total_steps", absl::StrCat(w.trainer.total_steps)},
           {"smoke_overrides", w.smoke.Describe()},
           {"eval_seed", absl::StrCat(EvalSeed(c))}}));
@@ -139,16 +175,7 @@ absl::Status Run(const CommonConfig& c) {
     const int k = train::CriticSteps(it, w.schedule);
     double critic_loss = 0;
     SetRequiresGrad(*m->critic, true);
-    for (int j = 0; j < k; ++j) {
-      at::Tensor real = m->RealBatch(w.batch);
-      at::Tensor fake = m->FakeBatch(w.batch);
-      at::Tensor loss = m->CriticLoss(real, fake);
-      m->critic_opt->zero_grad();
-      loss.backward();
-      m->critic_opt->step();
-      train::ClipWeights(*m->critic, w.clip);
-      critic_loss = loss.item<double>();
-    }
+    for (int j = 0; j < k; ++j) critic_loss = m->ClippedCriticStep(w.batch, w.clip);
     const double g_loss = m->GeneratorUpdate(w.batch);
     return train::StepLosses{{"critic_loss", critic_loss},
                              {"wasserstein_estimate", -critic_loss},
@@ -167,7 +194,8 @@ int main(int argc, char** argv) {
   return otgan::replications::Main(
       argc, argv, otgan::replications::kTarget,
       "WGAN with weight clipping (Arjovsky et al. 2017) on MNIST.\n"
-      "  wgan_mnist --budget=smoke|cpu|paper [--schedule=code|paper] [--out=DIR] ...\n"
+      "  wgan_mnist --budget=smoke|cpu|paper [--schedule=code|paper] [--batch_norm=true|false]\n"
+      "             [--optimizer=tf_rmsprop|torch_rmsprop] [--init=tflib|torch] [--out=DIR] ...\n"
       "At --budget=smoke, --batch, --dim and --burst_critic left at their defaults are scaled "
       "down (see the manifest's smoke_overrides).",
       otgan::replications::Run);

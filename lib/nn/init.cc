@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include <torch/csrc/autograd/grad_mode.h>
+#include <torch/utils.h>
 
 namespace otgan::nn {
 
