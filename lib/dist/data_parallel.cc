@@ -177,6 +177,13 @@ absl::StatusOr<double> MaxParameterDrift(const DistContext& dist, torch::nn::Mod
   return drift.item<double>();
 }
 
+absl::StatusOr<bool> AnyRank(const DistContext& dist, bool flag) {
+  at::Tensor t = at::full({1}, flag ? 1 : 0, at::kInt);
+  absl::Status st = dist.AllReduce(t, ReduceOp::kMax);
+  if (!st.ok()) return st;
+  return t.item<int>() != 0;
+}
+
 absl::StatusOr<int64_t> LocalBatchSize(int64_t global_batch, int world_size) {
   if (world_size < 1 || global_batch < world_size || global_batch % world_size != 0) {
     return absl::InvalidArgumentError(absl::StrCat(

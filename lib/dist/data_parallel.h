@@ -73,6 +73,12 @@ absl::Status BroadcastParameters(const DistContext& dist, torch::nn::Module& mod
 // (0 on rank 0 and for a world of one), for checks that replicas stayed in sync.
 absl::StatusOr<double> MaxParameterDrift(const DistContext& dist, torch::nn::Module& module);
 
+// True on every rank when `flag` is true on at least one (an all-reduce of one
+// value): lets all ranks agree to stop at the same step, e.g. when one of them
+// caught SIGTERM or saw a non-finite loss, instead of one rank leaving while
+// the others wait in the next collective.
+absl::StatusOr<bool> AnyRank(const DistContext& dist, bool flag);
+
 // global_batch / world_size; InvalidArgument when it does not divide evenly
 // (unequal shards would weight the ranks' means unequally).
 absl::StatusOr<int64_t> LocalBatchSize(int64_t global_batch, int world_size);

@@ -131,6 +131,15 @@ TEST_F(DataParallelTest, BroadcastParametersSynchronisesReplicas) {
   }));
 }
 
+TEST_F(DataParallelTest, AnyRankAgreesOnEveryRank) {
+  ExpectAllOk(RunRankThreads(3, [](DistContext& d) -> absl::Status {
+    OTGAN_ASSIGN_OR_RETURN(bool none, AnyRank(d, false));
+    OTGAN_ASSIGN_OR_RETURN(bool one, AnyRank(d, d.rank() == 2));
+    OTGAN_ASSIGN_OR_RETURN(bool all, AnyRank(d, true));
+    return Check(!none && one && all, "AnyRank");
+  }));
+}
+
 TEST(DataParallelHelpersTest, LocalBatchSizeNeedsEqualShares) {
   EXPECT_EQ(*LocalBatchSize(256, 4), 64);
   EXPECT_EQ(*LocalBatchSize(7, 1), 7);

@@ -10,6 +10,7 @@
 #define OTGAN_TESTS_DIST_RANK_THREADS_H_
 
 #include <functional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -20,10 +21,11 @@
 namespace otgan::dist::testing {
 
 // Each rank's status: the join's error, or fn's result. LibTorch's intra-op
-// pool is shared by the threads; tests set it to one thread.
-inline std::vector<absl::Status> RunRankThreads(
-    int world, const std::function<absl::Status(DistContext&)>& fn,
-    absl::Duration timeout = absl::Seconds(30)) {
+// pool is shared by the threads; tests set it to one thread. If another
+// process took the picked port before rank 0 could listen on it, the ranks
+// are started once more on a new port.
+inline std::vector<absl::Status> RunRankThreadsOnce(
+    int world, const std::function<absl::Status(DistContext&)>& fn, absl::Duration timeout) {
   std::vector<absl::Status> out(world);
   absl::StatusOr<int> port = PickFreePort();
   if (!port.ok()) {
@@ -48,6 +50,16 @@ inline std::vector<absl::Status> RunRankThreads(
     });
   }
   for (auto& t : threads) t.join();
+  return out;
+}
+
+inline std::vector<absl::Status> RunRankThreads(
+    int world, const std::function<absl::Status(DistContext&)>& fn,
+    absl::Duration timeout = absl::Seconds(30)) {
+  std::vector<absl::Status> out = RunRankThreadsOnce(world, fn, timeout);
+  if (!out[0].ok() && out[0].message().find("starting the rendezvous store") != std::string::npos) {
+    out = RunRankThreadsOnce(world, fn, timeout);
+  }
   return out;
 }
 
