@@ -24,7 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "lib/eval/run_eval.h"
-#include "lib/io/json.h"
+#include "lib/eval/eval_report.h"
 #include "lib/util/runtime.h"
 #include "lib/util/status.h"
 
@@ -113,7 +113,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "evaluate: %s\n", std::string(config.status().message()).c_str());
     return 2;
   }
-  absl::StatusOr<absl::StatusOr<otgan::io::Json>> result = otgan::TorchCall(
+  absl::StatusOr<absl::StatusOr<otgan::eval::EvalReport>> result = otgan::TorchCall(
       "evaluate", [&] { return otgan::eval::EvaluateRunDir(config->run_dir, config->options); });
   absl::Status status = result.ok() ? result->status() : result.status();
   if (!status.ok()) {

@@ -40,7 +40,7 @@
 #include "lib/data/dataset.h"
 #include "lib/data/shuffler.h"
 #include "lib/eval/lenet.h"
-#include "lib/io/atomic_file.h"
+#include "lib/io/json.h"
 #include "lib/util/runtime.h"
 #include "lib/util/status.h"
 
@@ -155,21 +155,6 @@ std::string Duration(double s) {
   return absl::StrFormat("%dh%02dm", t / 3600, (t % 3600) / 60);
 }
 
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    if (ch == '"' || ch == '\\') {
-      out.push_back('\\');
-      out.push_back(ch);
-    } else if (static_cast<unsigned char>(ch) < 0x20) {
-      out += absl::StrFormat("\\u%04x", static_cast<int>(ch));
-    } else {
-      out.push_back(ch);
-    }
-  }
-  return out + "\"";
-}
-
 absl::Status Run(const TrainConfig& c) {
   OTGAN_ASSIGN_OR_RETURN(int threads, ConfigureThreads(c.threads));
   data::ImageDatasetOptions opt;
@@ -251,33 +236,27 @@ absl::Status Run(const TrainConfig& c) {
   const std::string meta = absl::StrCat(c.out_dir, "/lenet_", c.dataset_name, ".json");
   OTGAN_ASSIGN_OR_RETURN(std::string sha, SaveLeNet(net, weights));
   const LeNetOptions& a = net->options();
-  std::string json = absl::StrCat(
-      "{\n",
-      "  \"dataset\": ", JsonString(c.dataset_name), ",\n",
-      "  \"test_accuracy\": ", absl::StrFormat("%.6f", test_acc), ",\n",
-      "  \"test_images\": ", test.images.size(0), ",\n",
-      "  \"epochs\": ", c.epochs, ",\n",
-      "  \"batch_size\": ", c.batch_size, ",\n",
-      "  \"optimizer\": ", JsonString(absl::StrFormat("Adam lr %g, x%g per epoch", c.lr, c.lr_decay)),
-      ",\n",
-      "  \"augment_shift_px\": ", c.augment_shift, ",\n",
-      "  \"seed\": ", c.seed, ",\n",
-      "  \"threads\": ", threads, ",\n",
-      "  \"architecture\": ",
-      JsonString(absl::StrFormat("LeNet conv5x5 %d, pool, conv5x5 %d, pool, fc %d (features), fc %d",
-                                 a.conv1_channels, a.conv2_channels, a.feature_dim,
-                                 a.num_classes)),
-      ",\n",
-      "  \"input\": \"[N,1,28,28] in [0,1]\",\n",
-      "  \"weights_file\": ", JsonString(absl::StrCat("lenet_", c.dataset_name, ".pt")), ",\n",
-      "  \"sha256\": ", JsonString(sha), ",\n",
-      "  \"train_seconds\": ", absl::StrFormat("%.1f", elapsed()), ",\n",
-      "  \"date\": ", JsonString(absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(),
-                                                absl::UTCTimeZone())),
-      ",\n",
-      "  \"command\": ", JsonString(c.command), "\n",
-      "}\n");
-  OTGAN_RETURN_IF_ERROR(io::WriteFileAtomically(meta, json));
+  // Accuracy to 6 decimals and seconds to 0.1 s, as the committed metadata.
+  const io::Json json = {
+      {"dataset", c.dataset_name},
+      {"test_accuracy", std::round(test_acc * 1e6) / 1e6},
+      {"test_images", test.images.size(0)},
+      {"epochs", c.epochs},
+      {"batch_size", c.batch_size},
+      {"optimizer", absl::StrFormat("Adam lr %g, x%g per epoch", c.lr, c.lr_decay)},
+      {"augment_shift_px", c.augment_shift},
+      {"seed", c.seed},
+      {"threads", threads},
+      {"architecture",
+       absl::StrFormat("LeNet conv5x5 %d, pool, conv5x5 %d, pool, fc %d (features), fc %d",
+                       a.conv1_channels, a.conv2_channels, a.feature_dim, a.num_classes)},
+      {"input", "[N,1,28,28] in [0,1]"},
+      {"weights_file", absl::StrCat("lenet_", c.dataset_name, ".pt")},
+      {"sha256", sha},
+      {"train_seconds", std::round(elapsed() * 10) / 10},
+      {"date", absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone())},
+      {"command", c.command}};
+  OTGAN_RETURN_IF_ERROR(io::WriteJsonFile(meta, json));
   std::cout << "wrote " << weights << " (sha256 " << sha << ")\nwrote " << meta << "\n";
   return absl::OkStatus();
 }

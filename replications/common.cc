@@ -18,7 +18,6 @@
 #include "absl/strings/str_join.h"
 #include "lib/eval/run_eval.h"
 #include "lib/io/flag_values.h"
-#include "lib/io/json.h"
 #include "lib/io/manifest.h"
 #include "lib/io/npy.h"
 #include "lib/util/runtime.h"
@@ -96,8 +95,9 @@ absl::Status StartRun(const CommonConfig& config,
   }
   io::RunManifest m;
   m.program = config.target;
+  m.command_line = io::CurrentCommandLine();
   m.flags = io::AllFlagValues({"replications/"});
-  for (const auto& kv : extra) m.flags.push_back(kv);
+  m.facts = extra;  // run facts, kept apart from the flags (lib/io/manifest.h)
   m.seed = config.seed;
   m.threads = config.threads;
   m.device = config.device.str();
@@ -140,7 +140,7 @@ int Main(int argc, char** argv, const std::string& target, const std::string& us
   eval::RunEvalOptions eval_options;
   eval_options.data_dir = config->data_dir;
   eval_options.seed = config->seed;
-  absl::StatusOr<absl::StatusOr<io::Json>> evaluated = TorchCall(
+  absl::StatusOr<absl::StatusOr<eval::EvalReport>> evaluated = TorchCall(
       "evaluation", [&] { return eval::EvaluateRunDir(config->run_dir, eval_options); });
   absl::Status eval_status = evaluated.ok() ? evaluated->status() : evaluated.status();
   if (!eval_status.ok()) {

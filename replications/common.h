@@ -67,10 +67,11 @@ int64_t StepsFor(const CommonConfig& config, int64_t smoke, int64_t cpu, int64_t
 // 500 for smoke runs and 5000 (the Laschos protocol) otherwise.
 int64_t EvalSamplesFor(const CommonConfig& config);
 
-// Creates the run folder and writes <run_dir>/manifest.json with every flag
-// of this program, the seed, threads, device, git revision and LibTorch
-// version. `extra` key/values (e.g. {"settings_source", "code"}) are added to
-// the flags list so the manifest records choices made in code.
+// Creates the run folder and writes <run_dir>/manifest.json with the command
+// line, every flag of this program, the seed, threads, device, git revision
+// and LibTorch version. `extra` key/values (e.g. {"settings_source", "code"},
+// {"eval_dataset", "mnist"}) become the manifest's "facts", apart from the
+// flags: the choices a run made in code (lib/io/manifest.h).
 absl::Status StartRun(const CommonConfig& config,
                       const std::vector<std::pair<std::string, std::string>>& extra = {});
 

@@ -18,6 +18,24 @@ for f in manifest.json metrics.csv samples_final.png eval.json; do
   [[ -s "$run/$f" ]] || die "$run/$f is missing or empty: is the run finished and evaluated (bazel run //eval:evaluate -- --run=$run)?"
 done
 
+# What the figures read from the manifest (tools/figures/context.h): the
+# facts that place the run in the report.
+for fact in eval_dataset paper method; do
+  python3 - "$run/manifest.json" "$fact" <<'PY' || die "$run/manifest.json: facts.$fact is missing: record it in the main's StartRun facts (see tools/figures/registry.h)"
+import json, sys
+m = json.load(open(sys.argv[1]))
+sys.exit(0 if m.get("facts", {}).get(sys.argv[2]) else 1)
+PY
+done
+# Committed results name no directory of this machine (paths are relative to
+# the workspace root; lib/io/manifest.h, lib/eval/eval_report.h).
+root=$(cd "$(dirname "$0")/.." && pwd)
+for f in manifest.json manifest_resume.json eval.json; do
+  if [[ -f "$run/$f" ]] && grep -q "$root/" "$run/$f"; then
+    die "$run/$f holds the absolute path $root/: was it written before issue 13? (scripts/migrate_results_issue13.py)"
+  fi
+done
+
 mkdir -p "$(dirname "$dest")"
 tmp=$(mktemp -d "${dest%/}.tmp.XXXXXX")
 chmod 755 "$tmp"

@@ -1,8 +1,8 @@
 // All LeNet feature-space metrics of one set of generated images against real
 // images, with the protocol that makes the numbers comparable: FID-LeNet, KID,
 // classifier inception score, label-histogram KL and k-NN precision/recall
-// (lib/eval/{frechet,kid,classifier_scores,precision_recall}.h), plus JSON
-// renderings for eval.json of these and of the pixel W1 and toy results.
+// (lib/eval/{frechet,kid,classifier_scores,precision_recall}.h). eval.json
+// holds them as ClassifierMetricsReport (lib/eval/eval_report.h).
 //
 // Both image sets go through ToClassifierInput (lib/eval/lenet.h) and one
 // pass of the classifier; IS and the label KL use only the generated set;
@@ -15,7 +15,7 @@
 //   otgan::eval::ImageMetricsOptions opt;                // test split, 10k real
 //   OTGAN_ASSIGN_OR_RETURN(otgan::eval::ImageMetrics m,
 //       otgan::eval::ImageMetricsAgainstDataset(clf, samples, PixelRange::kZeroOne, opt));
-//   OTGAN_RETURN_IF_ERROR(otgan::io::WriteJsonFile("run/eval.json", m.ToJson()));
+//   std::cout << m.fid << " " << m.protocol.dump(2) << "\n";
 #ifndef OTGAN_LIB_EVAL_IMAGE_METRICS_H_
 #define OTGAN_LIB_EVAL_IMAGE_METRICS_H_
 
@@ -65,11 +65,9 @@ struct ImageMetrics {
   double label_kl = 0;
   std::vector<double> label_histogram;
   PrecisionRecall precision_recall;
-  io::Json protocol;  // counts, split, preprocessing, ranges, classifier checksum, seeds
-
-  // {"fid_lenet", "kid_mean", "kid_std", "is_mean", "is_std", "label_kl",
-  //  "label_histogram", "precision", "recall", "protocol"}.
-  io::Json ToJson() const;
+  // What makes the numbers comparable: counts, split, preprocessing, ranges,
+  // classifier checksum, seeds (a descriptive record for eval.json).
+  io::Json protocol;
 };
 
 // Metrics of `generated` (in gen_range) against `real` (in real_range).
@@ -88,10 +86,6 @@ absl::StatusOr<ImageMetrics> ImageMetricsAgainstDataset(LoadedLeNet& classifier,
                                                         const at::Tensor& generated,
                                                         PixelRange gen_range,
                                                         const ImageMetricsOptions& options);
-
-// JSON renderings with their protocols, for eval.json.
-io::Json ToJson(const PixelW1Result& r);
-io::Json ToJson(const ToyModeResult& r);
 
 }  // namespace otgan::eval
 

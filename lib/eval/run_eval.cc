@@ -21,6 +21,7 @@
 #include "lib/eval/lenet.h"
 #include "lib/eval/pixel_w1.h"
 #include "lib/eval/toy_metrics.h"
+#include "lib/io/json.h"
 #include "lib/io/manifest.h"
 #include "lib/io/npy.h"
 #include "lib/util/runtime.h"
@@ -43,18 +44,14 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-io::Json Shape(const at::Tensor& t) {
-  io::Json a = io::Json::Array();
-  for (int64_t s : t.sizes()) a.Push(s);
-  return a;
-}
+std::vector<int64_t> Shape(const at::Tensor& t) { return {t.sizes().begin(), t.sizes().end()}; }
 
 std::string ShapeString(const at::Tensor& t) {
   std::vector<int64_t> s(t.sizes().begin(), t.sizes().end());
   return absl::StrCat("[", absl::StrJoin(s, ","), "]");
 }
 
-// What the manifest says about the samples.
+// What the manifest's facts say about the samples.
 struct RunInfo {
   std::string program;
   std::string eval_dataset;
@@ -69,32 +66,17 @@ absl::StatusOr<RunInfo> ReadRunInfo(const std::string& path) {
     return absl::NotFoundError(absl::StrCat(
         path, ": missing; expected the run manifest that every replication writes at its start"));
   }
-  OTGAN_ASSIGN_OR_RETURN(io::Json m, io::ReadJsonFile(path));
-  if (!m.is_object()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": expected a JSON object"));
-  }
-  const io::Json* flags = m.Get("flags");
-  if (flags == nullptr || !flags->is_object()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": expected a \"flags\" object (name -> value string)"));
-  }
+  OTGAN_ASSIGN_OR_RETURN(io::RunManifest m, io::ReadManifest(path));
   RunInfo info;
   info.manifest_path = path;
-  if (const io::Json* p = m.Get("program"); p != nullptr && p->is_string()) {
-    info.program = p->as_string();
-  }
-  absl::StatusOr<std::string> ds = flags->GetString("eval_dataset");
-  if (!ds.ok()) {
+  info.program = m.program;
+  info.eval_dataset = m.Fact("eval_dataset");
+  if (info.eval_dataset.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        path, ": flags.eval_dataset: ", ds.status().message(), " (one of ", kKnownDatasets, ")"));
+        path, ": facts.eval_dataset: missing or empty (one of ", kKnownDatasets, ")"));
   }
-  info.eval_dataset = *ds;
-  if (const io::Json* r = flags->Get("sample_range"); r != nullptr && r->is_string()) {
-    info.sample_range = r->as_string();
-  }
-  if (const io::Json* s = flags->Get("image_size"); s != nullptr && s->is_string()) {
-    info.image_size = s->as_string();
-  }
+  info.sample_range = m.Fact("sample_range");
+  info.image_size = m.Fact("image_size");
   return info;
 }
 
@@ -149,11 +131,67 @@ std::string DefaultCommand(const std::string& run_dir, const std::string& data_d
   return c;
 }
 
-// Image metrics; fills `out` with "classifier_metrics" and "pixel_w1".
+ClassifierMetricsReport ToReport(const ImageMetrics& m) {
+  ClassifierMetricsReport c;
+  c.fid_lenet = m.fid;
+  c.kid_mean = m.kid.mean;
+  c.kid_std = m.kid.std;
+  c.is_mean = m.inception_score.mean;
+  c.is_std = m.inception_score.std;
+  c.label_kl = m.label_kl;
+  c.label_histogram = m.label_histogram;
+  c.precision = m.precision_recall.precision;
+  c.recall = m.precision_recall.recall;
+  c.protocol = m.protocol;
+  return c;
+}
+
+PixelW1Report ToReport(const PixelW1Result& r) {
+  PixelW1Report w;
+  w.w1_mean = r.w1_mean;
+  w.w1_std = r.w1_std;
+  w.w1_values = r.w1_values;
+  if (r.real_floor >= 0) w.w1_real_floor = r.real_floor;
+  PixelW1Protocol& p = w.protocol;
+  p.method = "exact W1 (optimal assignment), Euclidean ground cost, uniform weights";
+  p.dataset = r.dataset;
+  p.split = "train";
+  p.num_real = r.num_real;
+  p.num_generated = r.num_generated;
+  p.repeats = r.repeats;
+  p.resize = absl::StrCat(r.resize, "x", r.resize, " bilinear (align_corners=false)");
+  p.range = "[-1,1]";
+  p.seed = r.seed;
+  p.real = r.real_description;
+  p.real_floor_set = r.floor_description;
+  p.generated_preprocessing = r.generated_preprocessing;
+  return w;
+}
+
+ToyModesReport ToReport(const ToyModeResult& r, const ToyModeResult& target) {
+  ToyModesReport t;
+  t.high_quality_fraction = r.high_quality_fraction;
+  t.modes_covered = r.modes_covered;
+  t.num_modes = r.num_modes;
+  t.high_quality_per_mode = r.high_quality_per_mode;
+  t.protocol = io::Json::object();
+  t.protocol["num_samples"] = r.num_samples;
+  t.protocol["sigma"] = r.sigma;
+  t.protocol["high_quality"] =
+      absl::StrCat("Euclidean distance to the nearest centre <= ", r.sigma_multiple, " sigma");
+  t.protocol["covered"] = absl::StrCat(">= ", r.coverage_fraction, " * n / K high-quality samples (",
+                                       r.coverage_min_count, ")");
+  t.target_high_quality_fraction = target.high_quality_fraction;
+  t.target_modes_covered = target.modes_covered;
+  return t;
+}
+
+// Image metrics: fills report.classifier_metrics and pixel_w1 (or
+// pixel_w1_skipped) and their timings.
 absl::Status EvaluateImages(const std::string& samples_path, const RunInfo& info,
                             data::DatasetName dataset, const at::Tensor& samples,
                             const std::string& data_dir, const RunEvalOptions& options,
-                            io::Json& out, io::Json& timing) {
+                            EvalReport& report) {
   const std::string& manifest_path = info.manifest_path;
   PixelRange range;
   if (info.sample_range == "0,1") {
@@ -162,7 +200,7 @@ absl::Status EvaluateImages(const std::string& samples_path, const RunInfo& info
     range = PixelRange::kMinusOneOne;
   } else {
     return absl::InvalidArgumentError(absl::StrCat(
-        manifest_path, ": flags.sample_range must be \"0,1\" or \"-1,1\" for image dataset ",
+        manifest_path, ": facts.sample_range must be \"0,1\" or \"-1,1\" for image dataset ",
         info.eval_dataset, ", found \"", info.sample_range, "\""));
   }
   if (samples.dim() != 4 || samples.size(1) != 1) {
@@ -179,7 +217,7 @@ absl::Status EvaluateImages(const std::string& samples_path, const RunInfo& info
   }
   if (!info.image_size.empty() && info.image_size != absl::StrCat(h)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        samples_path, ": images are ", h, "x", w, " but the manifest's flags.image_size is \"",
+        samples_path, ": images are ", h, "x", w, " but the manifest's facts.image_size is \"",
         info.image_size, "\""));
   }
   const int64_t min_n = 10;  // inception-score splits
@@ -206,24 +244,20 @@ absl::Status EvaluateImages(const std::string& samples_path, const RunInfo& info
   im.real_resize = h == kLeNetImageSize ? 0 : static_cast<int>(h);
   OTGAN_ASSIGN_OR_RETURN(ImageMetrics m, ImageMetricsAgainstDataset(
                                              clf, samples.slice(0, 0, n_cls), range, im));
-  io::Json cm = m.ToJson();
-  if (io::Json* p = cm.GetMutable("protocol"); p != nullptr) {
-    p->Set("real_set",
-           absl::StrCat("a seeded subset of ", n_cls,
+  ClassifierMetricsReport cm = ToReport(m);
+  cm.protocol["real_set"] = absl::StrCat("a seeded subset of ", n_cls,
                         " test images, as many as generated images are used",
                         n_cls < n ? absl::StrCat(" (the first ", n_cls, " of ", n, ")") : "",
                         n_cls < kLaschosNumReal
                             ? "; fewer than 5000: smoke-sized, not comparable with runs of "
                               "5000 or more (FID and KID are biased by the sample count)"
-                            : ""));
-    p->Set("seed", options.seed);
-  }
-  out.Set("classifier_metrics", std::move(cm));
-  timing.Set("classifier_metrics_seconds", SecondsSince(t0));
+                            : "");
+  cm.protocol["seed"] = options.seed;
+  report.classifier_metrics = std::move(cm);
+  report.timing.classifier_metrics_seconds = SecondsSince(t0);
 
   if (!options.pixel_w1) {
-    out.Set("pixel_w1", io::Json());
-    out.Set("pixel_w1_skipped", "--no_pixel_w1 (pixel_w1 = false)");
+    report.pixel_w1_skipped = "--no_pixel_w1 (pixel_w1 = false)";
     return absl::OkStatus();
   }
   auto t1 = std::chrono::steady_clock::now();
@@ -237,36 +271,36 @@ absl::Status EvaluateImages(const std::string& samples_path, const RunInfo& info
   const int64_t used = full ? (n / kLaschosNumReal) * kLaschosNumReal : n;
   OTGAN_ASSIGN_OR_RETURN(PixelW1Result r,
                          LaschosPixelW1(samples.slice(0, 0, used), range, pw));
-  io::Json pj = ToJson(r);
-  if (io::Json* p = pj.GetMutable("protocol"); p != nullptr) {
-    p->Set("laschos_protocol", full);
-    p->Set("generated_available", n);
-    p->Set("generated_used", used);
-    if (full) {
-      p->Set("note", absl::StrCat(
+  PixelW1Report pw1 = ToReport(r);
+  PixelW1Protocol& p = pw1.protocol;
+  p.laschos_protocol = full;
+  p.generated_available = n;
+  p.generated_used = used;
+  if (full) {
+    p.note = absl::StrCat(
                          "Laschos et al. protocol: each block of 5000 generated vs 5000 real "
                          "training images",
                          used < n ? absl::StrCat("; the last ", n - used,
                                                  " samples (a partial block) are left out")
-                                  : ""));
-    } else {
-      p->Set("note", absl::StrCat(
+                                  : "");
+  } else {
+    p.note = absl::StrCat(
                          "NOT the Laschos 5000-image protocol: only ", n,
                          " generated samples, so W1 is ", n, " generated vs ", n,
                          " real training images and the floor ", n, " real vs ", n,
                          " other real; small-sample W1 is biased upwards, compare only with "
-                         "the floor beside it"));
-    }
+                         "the floor beside it");
   }
-  out.Set("pixel_w1", std::move(pj));
-  timing.Set("pixel_w1_seconds", SecondsSince(t1));
+  report.pixel_w1 = std::move(pw1);
+  report.timing.pixel_w1_seconds = SecondsSince(t1);
   return absl::OkStatus();
 }
 
-// Toy metrics; fills `out` with "toy_modes" and "w2".
+// Toy metrics: fills report.toy_modes (or toy_modes_skipped) and w2 and
+// their timings.
 absl::Status EvaluateToy(const std::string& samples_path, const RunInfo& info,
                          data::ToyKind kind, const at::Tensor& samples,
-                         const RunEvalOptions& options, io::Json& out, io::Json& timing) {
+                         const RunEvalOptions& options, EvalReport& report) {
   if (samples.dim() != 2 || samples.size(1) != 2) {
     return absl::InvalidArgumentError(
         absl::StrCat(samples_path, ": expected 2-D points [N,2] for eval_dataset ",
@@ -284,65 +318,41 @@ absl::Status EvaluateToy(const std::string& samples_path, const RunInfo& info,
                            CheckedToyModeMetrics(samples, toy.centers(), toy.sigma(), {}));
     OTGAN_ASSIGN_OR_RETURN(ToyModeResult ref,
                            CheckedToyModeMetrics(target, toy.centers(), toy.sigma(), {}));
-    io::Json mj = ToJson(m);
-    mj.Set("target_high_quality_fraction", ref.high_quality_fraction);
-    mj.Set("target_modes_covered", ref.modes_covered);
-    if (io::Json* p = mj.GetMutable("protocol"); p != nullptr) {
-      p->Set("target_reference",
-             absl::StrCat("the same metrics of ", n, " fresh target samples (seed ",
-                          options.seed, ")"));
-    }
-    out.Set("toy_modes", std::move(mj));
+    ToyModesReport modes = ToReport(m, ref);
+    modes.protocol["target_reference"] = absl::StrCat(
+        "the same metrics of ", n, " fresh target samples (seed ", options.seed, ")");
+    report.toy_modes = std::move(modes);
   } else {
-    out.Set("toy_modes", io::Json());
-    out.Set("toy_modes_skipped", absl::StrCat(toy.name(), " has no modes"));
+    report.toy_modes_skipped = absl::StrCat(toy.name(), " has no modes");
   }
-  timing.Set("toy_modes_seconds", SecondsSince(t0));
+  report.timing.toy_modes_seconds = SecondsSince(t0);
 
   auto t1 = std::chrono::steady_clock::now();
   OTGAN_ASSIGN_OR_RETURN(double w2, ExactW2(samples, target));
   OTGAN_ASSIGN_OR_RETURN(double floor, ExactW2(target2, target));
-  out.Set("w2", io::Json::Object()
-                    .Set("w2", w2)
-                    .Set("w2_target_floor", floor)
-                    .Set("protocol",
-                         io::Json::Object()
-                             .Set("method",
-                                  "exact W2: sqrt of the mean squared Euclidean cost of an "
-                                  "optimal assignment, uniform weights")
-                             .Set("num_generated", n)
-                             .Set("num_target", n)
-                             .Set("target", absl::StrCat(toy.name(), ", fresh samples from an "
-                                                         "at::CPUGeneratorImpl seeded with ",
-                                                         options.seed))
-                             .Set("floor", "the same W2 between a second fresh target sample "
-                                           "(drawn next from that generator) and the first")
-                             .Set("seed", options.seed)));
-  timing.Set("w2_seconds", SecondsSince(t1));
+  W2Report w2_report;
+  w2_report.w2 = w2;
+  w2_report.w2_target_floor = floor;
+  w2_report.protocol = io::Json::object();
+  io::Json& wp = w2_report.protocol;
+  wp["method"] =
+      "exact W2: sqrt of the mean squared Euclidean cost of an optimal assignment, uniform weights";
+  wp["num_generated"] = n;
+  wp["num_target"] = n;
+  wp["target"] = absl::StrCat(toy.name(), ", fresh samples from an at::CPUGeneratorImpl seeded with ",
+                              options.seed);
+  wp["floor"] =
+      "the same W2 between a second fresh target sample (drawn next from that generator) and the first";
+  wp["seed"] = options.seed;
+  report.w2 = std::move(w2_report);
+  report.timing.w2_seconds = SecondsSince(t1);
   return absl::OkStatus();
-}
-
-double NumberAt(const io::Json& j, std::initializer_list<const char*> path, bool* ok) {
-  const io::Json* cur = &j;
-  for (const char* k : path) {
-    cur = cur->Get(k);
-    if (cur == nullptr) {
-      *ok = false;
-      return 0;
-    }
-  }
-  if (!cur->is_number()) {
-    *ok = false;
-    return 0;
-  }
-  *ok = true;
-  return cur->as_number();
 }
 
 }  // namespace
 
-absl::StatusOr<io::Json> EvaluateRunDir(const std::string& run_dir,
-                                        const RunEvalOptions& options) {
+absl::StatusOr<EvalReport> EvaluateRunDir(const std::string& run_dir,
+                                          const RunEvalOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   std::error_code ec;
   if (!fs::is_directory(run_dir, ec)) {
@@ -361,104 +371,52 @@ absl::StatusOr<io::Json> EvaluateRunDir(const std::string& run_dir,
   absl::StatusOr<data::DatasetName> image_ds = data::ParseDatasetName(info.eval_dataset);
   absl::StatusOr<data::ToyKind> toy_kind = data::ParseToyKind(info.eval_dataset);
   if (!image_ds.ok() && !toy_kind.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(manifest_path, ": flags.eval_dataset \"",
+    return absl::InvalidArgumentError(absl::StrCat(manifest_path, ": facts.eval_dataset \"",
                                                    info.eval_dataset, "\" is not one of ",
                                                    kKnownDatasets));
   }
   OTGAN_ASSIGN_OR_RETURN(at::Tensor samples, ReadSamples(samples_path, options.max_samples));
   std::string data_dir = options.data_dir.empty() ? DefaultDataDir() : options.data_dir;
-  // Recorded (and used) as an absolute path, so the command in eval.json works anywhere.
+  // Used as an absolute path; recorded workspace-relative (eval.json names no
+  // directory of the machine that wrote it).
   if (fs::path abs = fs::absolute(data_dir, ec); !ec) data_dir = abs.lexically_normal().string();
 
-  io::Json j = io::Json::Object();
-  j.Set("run_dir", run_dir);
-  j.Set("program", info.program);
-  j.Set("eval_dataset", info.eval_dataset);
-  j.Set("kind", image_ds.ok() ? "images" : "toy");
-  io::Json s = io::Json::Object();
-  s.Set("file", kSamples);
-  s.Set("shape_used", Shape(samples));
-  s.Set("count_used", samples.size(0));
-  if (options.max_samples > 0) s.Set("max_samples", options.max_samples);
-  if (image_ds.ok()) s.Set("declared_range", info.sample_range);
-  s.Set("observed_min", samples.min().item<double>());
-  s.Set("observed_max", samples.max().item<double>());
-  j.Set("samples", std::move(s));
-  j.Set("seed", options.seed);
-  if (image_ds.ok()) j.Set("data_dir", data_dir);
+  EvalReport report;
+  report.run_dir = io::WorkspaceRelative(run_dir);
+  report.program = info.program;
+  report.eval_dataset = info.eval_dataset;
+  report.kind = image_ds.ok() ? "images" : "toy";
+  SamplesReport& s = report.samples;
+  s.file = kSamples;
+  s.shape_used = Shape(samples);
+  s.count_used = samples.size(0);
+  if (options.max_samples > 0) s.max_samples = options.max_samples;
+  if (image_ds.ok()) s.declared_range = info.sample_range;
+  s.observed_min = samples.min().item<double>();
+  s.observed_max = samples.max().item<double>();
+  report.seed = options.seed;
+  if (image_ds.ok()) report.data_dir = io::WorkspaceRelative(data_dir);
 
-  io::Json metrics = io::Json::Object();
-  io::Json timing = io::Json::Object();
   if (image_ds.ok()) {
-    OTGAN_RETURN_IF_ERROR(EvaluateImages(samples_path, info, *image_ds, samples, data_dir,
-                                         options, metrics, timing));
-  } else {
     OTGAN_RETURN_IF_ERROR(
-        EvaluateToy(samples_path, info, *toy_kind, samples, options, metrics, timing));
+        EvaluateImages(samples_path, info, *image_ds, samples, data_dir, options, report));
+  } else {
+    OTGAN_RETURN_IF_ERROR(EvaluateToy(samples_path, info, *toy_kind, samples, options, report));
   }
-  for (size_t i = 0; i < metrics.keys().size(); ++i) j.Set(metrics.keys()[i], metrics.items()[i]);
-
-  timing.Set("wall_seconds", SecondsSince(start));
-  timing.Set("threads", at::get_num_threads());
-  j.Set("timing", std::move(timing));
-  j.Set("command",
-        options.command.empty() ? DefaultCommand(run_dir, data_dir, options) : options.command);
-  j.Set("evaluator_git_revision", io::GitRevision(WorkspaceRoot()));
-  j.Set("evaluated_at",
-        absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone()));
-  OTGAN_RETURN_IF_ERROR(io::WriteJsonFile((fs::path(run_dir) / kEvalJson).string(), j));
-  return j;
-}
-
-std::string EvalSummary(const io::Json& e) {
-  std::vector<std::string> parts;
-  bool ok = false;
-  auto fmt = [](double v) { return absl::StrFormat("%.4g", v); };
-  const double n = NumberAt(e, {"samples", "count_used"}, &ok);
-  std::string head = absl::StrCat(e.Get("eval_dataset") && e.Get("eval_dataset")->is_string()
-                                      ? e.Get("eval_dataset")->as_string()
-                                      : "?",
-                                  ", ", ok ? absl::StrCat(static_cast<int64_t>(n)) : "?",
-                                  " samples");
-  double v = NumberAt(e, {"classifier_metrics", "fid_lenet"}, &ok);
-  if (ok) parts.push_back("FID-LeNet " + fmt(v));
-  v = NumberAt(e, {"classifier_metrics", "kid_mean"}, &ok);
-  if (ok) parts.push_back("KID " + fmt(v));
-  v = NumberAt(e, {"classifier_metrics", "is_mean"}, &ok);
-  if (ok) parts.push_back("IS " + fmt(v));
-  v = NumberAt(e, {"classifier_metrics", "precision"}, &ok);
-  if (ok) parts.push_back("precision " + fmt(v));
-  v = NumberAt(e, {"classifier_metrics", "recall"}, &ok);
-  if (ok) parts.push_back("recall " + fmt(v));
-  v = NumberAt(e, {"pixel_w1", "w1_mean"}, &ok);
-  if (ok) {
-    bool fok = false, rok = false;
-    const double floor = NumberAt(e, {"pixel_w1", "w1_real_floor"}, &fok);
-    const double nr = NumberAt(e, {"pixel_w1", "protocol", "num_real"}, &rok);
-    const io::Json* lp = e.Get("pixel_w1")->Get("protocol");
-    const bool laschos = lp && lp->Get("laschos_protocol") && lp->Get("laschos_protocol")->as_bool();
-    parts.push_back(absl::StrCat("pixel W1 ", fmt(v), " (real floor ", fok ? fmt(floor) : "?",
-                                 ", ", rok ? absl::StrCat(static_cast<int64_t>(nr)) : "?",
-                                 " real", laschos ? ", Laschos protocol" : ", small-N", ")"));
+  report.timing.wall_seconds = SecondsSince(start);
+  report.timing.threads = at::get_num_threads();
+  report.command = io::WorkspaceRelative(
+      options.command.empty() ? DefaultCommand(run_dir, data_dir, options) : options.command);
+  report.evaluator_git_revision = io::GitRevision(WorkspaceRoot());
+  report.evaluated_at = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone());
+  if (report.classifier_metrics) {
+    io::Json& classifier = report.classifier_metrics->protocol["classifier"];
+    if (classifier.is_object() && classifier.contains("weights") && classifier["weights"].is_string()) {
+      classifier["weights"] = io::WorkspaceRelative(classifier["weights"].get<std::string>());
+    }
   }
-  v = NumberAt(e, {"toy_modes", "high_quality_fraction"}, &ok);
-  if (ok) parts.push_back("high quality " + fmt(v));
-  v = NumberAt(e, {"toy_modes", "modes_covered"}, &ok);
-  if (ok) {
-    bool kok = false;
-    const double k = NumberAt(e, {"toy_modes", "num_modes"}, &kok);
-    parts.push_back(absl::StrCat("modes ", static_cast<int64_t>(v), "/",
-                                 kok ? absl::StrCat(static_cast<int64_t>(k)) : "?"));
-  }
-  v = NumberAt(e, {"w2", "w2"}, &ok);
-  if (ok) {
-    bool fok = false;
-    const double floor = NumberAt(e, {"w2", "w2_target_floor"}, &fok);
-    parts.push_back(absl::StrCat("W2 ", fmt(v), " (target floor ", fok ? fmt(floor) : "?", ")"));
-  }
-  v = NumberAt(e, {"timing", "wall_seconds"}, &ok);
-  std::string tail = ok ? absl::StrFormat(" [%.1f s]", v) : "";
-  return absl::StrCat(head, ": ", absl::StrJoin(parts, ", "), tail);
+  OTGAN_RETURN_IF_ERROR(WriteEvalReport((fs::path(run_dir) / kEvalJson).string(), report));
+  return report;
 }
 
 }  // namespace otgan::eval

@@ -2,7 +2,7 @@
 // samples_eval.npy, computes every metric of the common evaluation protocol
 // (SPEC.md) that applies to the run's target, and writes <run_dir>/eval.json.
 //
-// The manifest's "flags" object says what the samples are:
+// The manifest's facts (lib/io/manifest.h) say what the samples are:
 //   eval_dataset  "mnist" | "fashion"  -> image metrics, or
 //                 "8gaussians" | "25gaussians" | "swissroll" | "ring10" -> toy metrics;
 //   sample_range  "0,1" | "-1,1" (images only; toy points are not range-checked);
@@ -27,12 +27,14 @@
 // Every number sits beside its protocol (counts, split, resize, range,
 // classifier SHA-256, seed); eval.json also records the wall time, the command
 // that reproduces it and the evaluator's git revision. eval.json is written
-// atomically. Missing or malformed inputs give a Status naming the file and
+// atomically, through the typed EvalReport (lib/eval/eval_report.h), with
+// paths under the workspace root recorded relative to it. Missing or malformed inputs give a Status naming the file and
 // the defect; nothing is written then.
 //
 //   otgan::eval::RunEvalOptions opt;
 //   opt.data_dir = "data";
-//   OTGAN_ASSIGN_OR_RETURN(otgan::io::Json e, otgan::eval::EvaluateRunDir("runs/wgan_gp_mnist/cpu", opt));
+//   OTGAN_ASSIGN_OR_RETURN(otgan::eval::EvalReport e,
+//                          otgan::eval::EvaluateRunDir("runs/wgan_gp_mnist/cpu", opt));
 //   std::cout << otgan::eval::EvalSummary(e) << "\n";  // "FID-LeNet 12.3, IS 8.9, ..."
 #ifndef OTGAN_LIB_EVAL_RUN_EVAL_H_
 #define OTGAN_LIB_EVAL_RUN_EVAL_H_
@@ -41,7 +43,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "lib/io/json.h"
+#include "lib/eval/eval_report.h"
 
 namespace otgan::eval {
 
@@ -61,14 +63,10 @@ struct RunEvalOptions {
   std::string command;
 };
 
-// See the file comment. Returns the Json written to <run_dir>/eval.json.
-absl::StatusOr<io::Json> EvaluateRunDir(const std::string& run_dir,
-                                        const RunEvalOptions& options);
-
-// One line with the key numbers of an eval.json, e.g.
-// "mnist, 40 samples: FID-LeNet 210.3, KID 0.41, IS 2.31, precision 0.12,
-//  recall 0.05, pixel W1 14.2 (real floor 11.9, 40 vs 40 real) [3.1 s]".
-std::string EvalSummary(const io::Json& eval);
+// See the file comment. Returns the report written to <run_dir>/eval.json
+// (EvalSummary in lib/eval/eval_report.h gives its one-line summary).
+absl::StatusOr<EvalReport> EvaluateRunDir(const std::string& run_dir,
+                                          const RunEvalOptions& options);
 
 }  // namespace otgan::eval
 

@@ -1,124 +1,137 @@
-// A small JSON value for run manifests, metric summaries and configs (no JSON
-// library is packaged for this project).
+// JSON for every file the project reads or writes (run manifests, eval.json,
+// figures.json, critic_surface.json, benchmark lines), on nlohmann/json 3.11
+// (Debian's nlohmann-json3-dev, @nlohmann_json in third_party/).
 //
-// Values: null, bool, number (double), string, array, object. Objects keep
-// keys in insertion order and Dump writes them in that order. Numbers that are
-// integers with |x| < 1e15 print without a decimal point; others print with
-// the shortest of %.15g / %.16g / %.17g that reads back exactly; NaN and
-// +-Inf print as null. Parse is strict RFC 8259 (no comments, no trailing
-// commas, no duplicate keys) and reports errors as "line L, column C" (1-based,
-// column in bytes). Strings are bytes: \uXXXX escapes (surrogate pairs
-// included) decode to UTF-8, other bytes are kept as they are.
+// otgan::io::Json is nlohmann::ordered_json: objects keep their keys in
+// insertion order, so a file lists its keys in the order its writer set them.
+// This header adds what nlohmann leaves to the caller: parsing and file
+// reading with an absl::Status that names the file, the line and the column;
+// atomic writing that never throws (NaN and +-Inf print as null, invalid
+// UTF-8 is replaced by U+FFFD); and JsonFields, which reads one object's
+// members into typed fields with errors that name the member's path.
 //
-//   otgan::io::Json j = otgan::io::Json::Object();
-//   j.Set("step", 100).Set("loss", 0.25);
-//   j["samples"] = otgan::io::Json::Array().Push(1).Push("two");
-//   std::string text = j.Dump();                // pretty, 2-space indent
-//   OTGAN_ASSIGN_OR_RETURN(otgan::io::Json back, otgan::io::Json::Parse(text));
-//   OTGAN_ASSIGN_OR_RETURN(double loss, back.GetNumber("loss"));
+//   otgan::io::Json j = {{"step", 100}, {"loss", 0.25}};
+//   j["samples"] = otgan::io::Json::array({1, "two"});
 //   OTGAN_RETURN_IF_ERROR(otgan::io::WriteJsonFile("out/summary.json", j));
+//   OTGAN_ASSIGN_OR_RETURN(otgan::io::Json back, otgan::io::ReadJsonFile("out/summary.json"));
+//   double loss = 0;
+//   otgan::io::JsonFields f(back, "out/summary.json");
+//   f.Required("loss", &loss);             // missing or not a number: an error
+//   OTGAN_RETURN_IF_ERROR(f.status());     // "out/summary.json: loss: ..."
 #ifndef OTGAN_LIB_IO_JSON_H_
 #define OTGAN_LIB_IO_JSON_H_
 
-#include <cstddef>
+#include <cmath>
 #include <cstdint>
+#include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 
 namespace otgan::io {
 
-class Json {
- public:
-  enum class Type { kNull, kBool, kNumber, kString, kArray, kObject };
+using Json = nlohmann::ordered_json;
 
-  Json() = default;  // null
-  Json(std::nullptr_t) {}
-  Json(bool b) : type_(Type::kBool), bool_(b) {}
-  Json(int v) : Json(static_cast<double>(v)) {}
-  Json(long v) : Json(static_cast<double>(v)) {}
-  Json(long long v) : Json(static_cast<double>(v)) {}
-  Json(unsigned v) : Json(static_cast<double>(v)) {}
-  Json(unsigned long v) : Json(static_cast<double>(v)) {}
-  Json(unsigned long long v) : Json(static_cast<double>(v)) {}
-  Json(float v) : Json(static_cast<double>(v)) {}
-  Json(double v) : type_(Type::kNumber), number_(v) {}
-  Json(const char* s) : type_(Type::kString), string_(s) {}
-  Json(std::string s) : type_(Type::kString), string_(std::move(s)) {}
-  Json(std::string_view s) : type_(Type::kString), string_(s) {}
+// Strict RFC 8259 (no comments); errors say "JSON parse error at line L,
+// column C: <what>".
+absl::StatusOr<Json> ParseJson(std::string_view text);
 
-  static Json Object();
-  static Json Array();
-  static Json Array(std::vector<Json> items);
-
-  Type type() const { return type_; }
-  bool is_null() const { return type_ == Type::kNull; }
-  bool is_bool() const { return type_ == Type::kBool; }
-  bool is_number() const { return type_ == Type::kNumber; }
-  bool is_string() const { return type_ == Type::kString; }
-  bool is_array() const { return type_ == Type::kArray; }
-  bool is_object() const { return type_ == Type::kObject; }
-
-  // The value, or false / NaN / "" when the type differs (check is_* first,
-  // or use the Get* functions below, which return errors).
-  bool as_bool() const { return is_bool() && bool_; }
-  double as_number() const;
-  const std::string& as_string() const;
-
-  // Arrays: elements; objects: values (in key order). Empty for other types.
-  size_t size() const { return items_.size(); }
-  const std::vector<Json>& items() const { return items_; }
-  const Json& at(size_t i) const { return items_.at(i); }  // throws std::out_of_range
-  // Objects: keys in insertion order (parallel to items()).
-  const std::vector<std::string>& keys() const { return keys_; }
-
-  // Object member, or nullptr when absent or when this is not an object.
-  const Json* Get(std::string_view key) const;
-  Json* GetMutable(std::string_view key);
-
-  // Typed object members; errors name the key, the expected and found type.
-  absl::StatusOr<double> GetNumber(std::string_view key) const;
-  absl::StatusOr<std::string> GetString(std::string_view key) const;
-  absl::StatusOr<bool> GetBool(std::string_view key) const;
-
-  // Builders. A null value becomes an object (Set, operator[]) or an array
-  // (Push) first; calling them on another type is a programming error and
-  // aborts with a message. Set replaces an existing key in place.
-  Json& Set(std::string_view key, Json value);  // returns *this, for chaining
-  Json& Push(Json value);                       // returns *this, for chaining
-  Json& operator[](std::string_view key);       // inserts null if absent
-  Json& operator[](const char* key) { return (*this)[std::string_view(key)]; }
-  Json& operator[](int) = delete;  // use at(i) for array elements
-
-  // indent > 0: one member per line; indent <= 0: compact, one line.
-  std::string Dump(int indent = 2) const;
-
-  static absl::StatusOr<Json> Parse(std::string_view text);
-
-  // Deep equality; object members compare by key regardless of order.
-  friend bool operator==(const Json& a, const Json& b);
-  friend bool operator!=(const Json& a, const Json& b) { return !(a == b); }
-
- private:
-  friend class JsonParser;
-  void DumpTo(std::string& out, int indent, int depth) const;
-
-  Type type_ = Type::kNull;
-  bool bool_ = false;
-  double number_ = 0.0;
-  std::string string_;
-  std::vector<Json> items_;        // array elements or object values
-  std::vector<std::string> keys_;  // object keys
-};
-
-// Parses the file; errors name it ("<path>: JSON parse error at line L, column C: ...").
+// Parses the file; errors name it ("<path>: JSON parse error at line ...").
 absl::StatusOr<Json> ReadJsonFile(const std::string& path);
 
-// Writes value.Dump(2) plus a newline, atomically.
+// value as text: pretty with `indent` spaces, or one line when indent < 0.
+// Never throws (see the file comment).
+std::string DumpJson(const Json& value, int indent = 2);
+
+// Writes DumpJson(value, 2) plus a newline, atomically.
 absl::Status WriteJsonFile(const std::string& path, const Json& value);
+
+// Reads members of one JSON object into typed fields. The first defect (not
+// an object, a required member missing, a member of the wrong type) is kept
+// and later calls do nothing; status() reports it as
+// "<context>: <path>.<key>: expected <type>, found <type>". Numbers read into
+// double accept null as NaN (DumpJson writes NaN as null).
+class JsonFields {
+ public:
+  // `context` names the source (usually the file); `path` the object's place
+  // in it ("" for the top level, else e.g. "pixel_w1.protocol").
+  JsonFields(const Json& object, std::string context, std::string path = "");
+
+  // The member `key` into *out; missing is an error.
+  template <typename T>
+  void Required(const char* key, T* out) {
+    const Json* v = Member(key, /*required=*/true);
+    if (v != nullptr) Convert(key, *v, out);
+  }
+  // The member `key` into *out when present and not null; else *out is reset.
+  template <typename T>
+  void Optional(const char* key, std::optional<T>* out) {
+    out->reset();
+    const Json* v = Member(key, /*required=*/false);
+    if (v == nullptr || v->is_null()) return;
+    T value{};
+    if (Convert(key, *v, &value)) *out = std::move(value);
+  }
+  // The member `key` (any JSON, null when absent) into *out.
+  void Raw(const char* key, Json* out);
+  // A sub-object reader for member `key` (missing or not an object: an error
+  // here; the returned reader is then inert).
+  JsonFields Object(const char* key);
+  // Whether member `key` exists and is not null.
+  bool Has(const char* key) const;
+
+  // Merges a sub-reader's error into this one (the first error wins).
+  void Absorb(const JsonFields& sub);
+  const absl::Status& status() const { return status_; }
+
+ private:
+  const Json* Member(const char* key, bool required);
+  std::string Where(const char* key) const;
+  void Fail(const char* key, const std::string& what);
+
+  template <typename T>
+  bool Convert(const char* key, const Json& v, T* out) {
+    if constexpr (std::is_floating_point_v<T>) {
+      if (v.is_null()) {
+        *out = std::numeric_limits<T>::quiet_NaN();
+        return true;
+      }
+    }
+    if constexpr (std::is_same_v<T, bool>) {
+      if (!v.is_boolean()) return WrongType(key, "a boolean", v);
+    } else if constexpr (std::is_arithmetic_v<T>) {
+      if (!v.is_number()) return WrongType(key, "a number", v);
+      if constexpr (std::is_integral_v<T>) {
+        if (v.is_number_float() && std::floor(v.get<double>()) != v.get<double>()) {
+          return WrongType(key, "an integer", v);
+        }
+      }
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      if (!v.is_string()) return WrongType(key, "a string", v);
+    }
+    try {
+      *out = v.get<T>();
+      return true;
+    } catch (const nlohmann::json::exception& e) {
+      Fail(key, e.what());
+      return false;
+    }
+  }
+  bool WrongType(const char* key, const char* expected, const Json& found);
+
+  const Json* object_;
+  std::string context_;
+  std::string path_;
+  absl::Status status_;
+};
 
 }  // namespace otgan::io
 

@@ -3,10 +3,12 @@
 // the whole script without an error.
 //
 // A Figure is a set of named data blocks plus a gnuplot script that plots
-// them ($name in the script). RenderFigure pipes both to one gnuplot process,
-// draws the script once on pdfcairo and once on pngcairo into temporary files
-// next to the destination, checks that gnuplot reached the end of the script,
-// and renames <stem>.pdf and <stem>.png into place.
+// them ($name in the script). RenderFigure draws the script once on pdfcairo
+// and once on pngcairo into temporary files next to the destination, in one
+// gnuplot process; each plot line that names blocks gets '-' in their place
+// and the blocks are sent after it with gnuplot-iostream's send1d (inline
+// data, full precision). It then checks that gnuplot reached the end of the
+// script and renames <stem>.pdf and <stem>.png into place.
 //
 //   otgan::plot::Figure f;
 //   f.AddData("loss", {{1, 0.5}, {2, 0.25}});
@@ -29,14 +31,20 @@ struct Figure {
   int png_dpi = 100;       // PNG pixels per inch
   // gnuplot commands; text is not "enhanced" (underscores print as they are).
   std::string script;
-  // Named data blocks, in order: (name without '$', block text).
-  std::vector<std::pair<std::string, std::string>> data;
+  // A named data block: numeric rows, or rows of text cells (labels for
+  // xtic(), double-quoted when they hold spaces).
+  struct Block {
+    std::string name;  // without '$'; starts with a letter
+    std::vector<std::vector<double>> numbers;
+    std::vector<std::vector<std::string>> cells;
+  };
+  std::vector<Block> data;
 
-  // Adds a block of whitespace-separated rows; NaN/inf print as "NaN"
-  // (gnuplot skips them). An empty row list gives an empty block.
+  // Adds a block of numeric rows; non-finite values are sent as NaN (gnuplot
+  // skips them). An empty row list gives an empty block.
   Figure& AddData(const std::string& name, const std::vector<std::vector<double>>& rows);
-  // Adds a block of rows given as text (one line each), e.g. with labels.
-  Figure& AddTextData(const std::string& name, const std::vector<std::string>& lines);
+  // Adds a block of rows of text cells, e.g. with labels.
+  Figure& AddCells(const std::string& name, const std::vector<std::vector<std::string>>& rows);
 };
 
 // Renders `figure` to <stem>.pdf and <stem>.png (see the file comment). The
@@ -46,7 +54,7 @@ absl::Status RenderFigure(const Figure& figure, const std::string& stem);
 // `s` as a gnuplot single-quoted string literal ('it''s').
 std::string Quote(const std::string& s);
 
-// A number for data blocks and scripts: %.9g, NaN for non-finite values.
+// A number for scripts and text cells: %.9g, NaN for non-finite values.
 std::string Num(double v);
 
 }  // namespace otgan::plot

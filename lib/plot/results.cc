@@ -13,15 +13,6 @@
 namespace otgan::plot {
 namespace fs = std::filesystem;
 
-std::string Run::Flag(const std::string& key) const {
-  const io::Json* flags = manifest.Get("flags");
-  if (flags == nullptr) return "";
-  const io::Json* v = flags->Get(key);
-  if (v == nullptr) return "";
-  if (v->is_string()) return v->as_string();
-  return v->Dump(0);
-}
-
 std::string Run::File(const std::string& file) const {
   std::error_code ec;
   const fs::path p = fs::path(dir) / file;
@@ -39,20 +30,8 @@ absl::StatusOr<Run> LoadRun(const fs::path& root, const fs::path& dir) {
   Run r;
   r.dir = dir.string();
   r.name = fs::relative(dir, root).generic_string();
-  const std::string manifest = (dir / "manifest.json").string();
-  OTGAN_ASSIGN_OR_RETURN(r.manifest, io::ReadJsonFile(manifest));
-  if (!r.manifest.is_object()) {
-    return absl::InvalidArgumentError(absl::StrCat(manifest, ": expected a JSON object"));
-  }
-  const io::Json* program = r.manifest.Get("program");
-  r.program = program != nullptr && program->is_string() ? program->as_string() : "";
-  if (r.program.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(manifest, ": missing string member \"program\""));
-  }
-  const io::Json* flags = r.manifest.Get("flags");
-  if (flags != nullptr && !flags->is_object()) {
-    return absl::InvalidArgumentError(absl::StrCat(manifest, ": \"flags\" is not an object"));
-  }
+  OTGAN_ASSIGN_OR_RETURN(r.manifest, io::ReadManifest((dir / "manifest.json").string()));
+  r.program = r.manifest.program;
   std::error_code ec;
   if (fs::exists(dir / "metrics.csv", ec)) {
     OTGAN_ASSIGN_OR_RETURN(io::CsvTable t, io::ReadCsv((dir / "metrics.csv").string()));
@@ -63,12 +42,7 @@ absl::StatusOr<Run> LoadRun(const fs::path& root, const fs::path& dir) {
     r.metrics = std::move(t);
   }
   if (fs::exists(dir / "eval.json", ec)) {
-    OTGAN_ASSIGN_OR_RETURN(io::Json e, io::ReadJsonFile((dir / "eval.json").string()));
-    if (!e.is_object()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat((dir / "eval.json").string(), ": expected a JSON object"));
-    }
-    r.eval = std::move(e);
+    OTGAN_ASSIGN_OR_RETURN(r.eval, eval::ReadEvalReport((dir / "eval.json").string()));
   }
   return r;
 }
@@ -102,27 +76,6 @@ absl::StatusOr<std::vector<Run>> ScanResults(const std::string& root) {
   return runs;
 }
 
-const io::Json* FindHolder(const io::Json& j, const std::string& key) {
-  if (j.is_object() && j.Get(key) != nullptr) return &j;
-  if (j.is_object() || j.is_array()) {
-    for (const io::Json& c : j.items()) {
-      if (const io::Json* h = FindHolder(c, key)) return h;
-    }
-  }
-  return nullptr;
-}
-
-const io::Json* FindMember(const io::Json& j, const std::string& key) {
-  const io::Json* h = FindHolder(j, key);
-  return h == nullptr ? nullptr : h->Get(key);
-}
-
-std::optional<double> FindNumber(const io::Json& j, const std::string& key) {
-  const io::Json* v = FindMember(j, key);
-  if (v == nullptr || !v->is_number()) return std::nullopt;
-  return v->as_number();
-}
-
 absl::StatusOr<std::vector<io::Json>> ReadJsonLines(const std::string& path) {
   OTGAN_ASSIGN_OR_RETURN(std::string text, io::ReadFileToString(path));
   std::vector<io::Json> out;
@@ -130,7 +83,7 @@ absl::StatusOr<std::vector<io::Json>> ReadJsonLines(const std::string& path) {
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
     ++line_no;
     if (absl::StripAsciiWhitespace(line).empty()) continue;
-    absl::StatusOr<io::Json> j = io::Json::Parse(std::string_view(line.data(), line.size()));
+    absl::StatusOr<io::Json> j = io::ParseJson(std::string_view(line.data(), line.size()));
     if (!j.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat(path, ":", line_no, ": ", j.status().message()));

@@ -7,10 +7,14 @@
 // that names it (a missing optional file is not). Folders without a manifest
 // (results/bench) are skipped.
 //
+// The manifest and eval.json are read through their typed structs
+// (lib/io/manifest.h, lib/eval/eval_report.h), so a renamed key is an error
+// that names the file, never a silently missing number.
+//
 //   OTGAN_ASSIGN_OR_RETURN(std::vector<otgan::plot::Run> runs,
 //                          otgan::plot::ScanResults("results"));
-//   for (const auto& r : runs) std::cout << r.name << " " << r.Flag("eval_dataset") << "\n";
-//   const otgan::io::Json* w1 = otgan::plot::FindMember(*runs[0].eval, "w1_mean");
+//   for (const auto& r : runs) std::cout << r.name << " " << r.Fact("eval_dataset") << "\n";
+//   if (runs[0].eval && runs[0].eval->pixel_w1) std::cout << runs[0].eval->pixel_w1->w1_mean;
 #ifndef OTGAN_LIB_PLOT_RESULTS_H_
 #define OTGAN_LIB_PLOT_RESULTS_H_
 
@@ -20,20 +24,23 @@
 
 #include "absl/status/statusor.h"
 #include "lib/io/csv.h"
+#include "lib/eval/eval_report.h"
 #include "lib/io/json.h"
+#include "lib/io/manifest.h"
 
 namespace otgan::plot {
 
 struct Run {
   std::string name;     // path relative to the results root, '/'-separated
   std::string dir;      // the folder itself
-  std::string program;  // manifest "program" (the replication target)
-  io::Json manifest;
+  std::string program;  // manifest.program (the replication target)
+  io::RunManifest manifest;
   std::optional<io::CsvTable> metrics;  // metrics.csv
-  std::optional<io::Json> eval;         // eval.json
+  std::optional<eval::EvalReport> eval; // eval.json
 
-  // manifest.flags[key] as a string ("" when absent).
-  std::string Flag(const std::string& key) const;
+  // manifest.flags[key] / manifest.facts[key] ("" when absent).
+  std::string Flag(const std::string& key) const { return manifest.Flag(key); }
+  std::string Fact(const std::string& key) const { return manifest.Fact(key); }
   // <dir>/<file> when that file exists, else "".
   std::string File(const std::string& file) const;
   // The sweep this run belongs to ("sinkhorn_gan_sweep" for
@@ -44,14 +51,6 @@ struct Run {
 // Scans `root` (see the file comment). Runs are sorted by name. An absent
 // root is a NotFound error.
 absl::StatusOr<std::vector<Run>> ScanResults(const std::string& root);
-
-// Depth-first search of objects (and arrays) for the first member named
-// `key`; nullptr when there is none.
-const io::Json* FindMember(const io::Json& j, const std::string& key);
-// The object that directly holds the first member named `key`, or nullptr.
-const io::Json* FindHolder(const io::Json& j, const std::string& key);
-// The number FindMember finds, or nullopt when absent or not a number.
-std::optional<double> FindNumber(const io::Json& j, const std::string& key);
 
 // Reads a JSON-lines file (one object per non-blank line); errors name
 // file:line.

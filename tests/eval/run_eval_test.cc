@@ -16,6 +16,7 @@
 #include "lib/data/dataset.h"
 #include "lib/data/toy.h"
 #include "lib/io/json.h"
+#include "lib/io/manifest.h"
 #include "lib/io/npy.h"
 #include "tests/eval/mnist_test_images.h"
 
@@ -33,40 +34,16 @@ std::string NewRunDir(const std::string& name) {
   return dir.string();
 }
 
-void WriteManifest(const std::string& dir,
-                   const std::vector<std::pair<std::string, std::string>>& flags) {
-  io::Json f = io::Json::Object();
-  for (const auto& [k, v] : flags) f.Set(k, v);
-  io::Json m = io::Json::Object();
-  m.Set("program", "run_eval_test").Set("seed", 0).Set("flags", f);
-  ASSERT_TRUE(io::WriteJsonFile((fs::path(dir) / "manifest.json").string(), m).ok());
+// A manifest whose facts are `facts` (what a replication's StartRun records).
+void WriteManifest(const std::string& dir, const io::KeyValues& facts) {
+  io::RunManifest m;
+  m.program = "run_eval_test";
+  m.facts = facts;
+  ASSERT_TRUE(io::WriteManifest((fs::path(dir) / "manifest.json").string(), m).ok());
 }
 
 void WriteSamples(const std::string& dir, const at::Tensor& x) {
   ASSERT_TRUE(io::WriteNpy((fs::path(dir) / "samples_eval.npy").string(), x).ok());
-}
-
-double Num(const io::Json& j, std::initializer_list<const char*> path) {
-  const io::Json* cur = &j;
-  for (const char* k : path) {
-    cur = cur->Get(k);
-    if (cur == nullptr) {
-      ADD_FAILURE() << "missing key " << k;
-      return std::nan("");
-    }
-  }
-  EXPECT_TRUE(cur->is_number()) << cur->Dump(-1);
-  return cur->as_number();
-}
-
-const io::Json& Sub(const io::Json& j, const char* key) {
-  static const io::Json kNull;
-  const io::Json* p = j.Get(key);
-  if (p == nullptr) {
-    ADD_FAILURE() << "missing key " << key << " in " << j.Dump(-1).substr(0, 300);
-    return kNull;
-  }
-  return *p;
 }
 
 // The test images of this file: subset seed 11.
@@ -85,29 +62,32 @@ TEST(RunEvalTest, ToyRunWithTargetSamplesIsHighQualityAndCoversAllModes) {
   opt.seed = 5;
   auto e = EvaluateRunDir(dir, opt);
   ASSERT_TRUE(e.ok()) << e.status();
-  EXPECT_EQ(Sub(*e, "kind").as_string(), "toy");
-  EXPECT_EQ(Num(*e, {"samples", "count_used"}), 400);
-  EXPECT_GT(Num(*e, {"toy_modes", "high_quality_fraction"}), 0.97);
-  EXPECT_EQ(Num(*e, {"toy_modes", "modes_covered"}), 8);
-  EXPECT_EQ(Num(*e, {"toy_modes", "num_modes"}), 8);
-  EXPECT_EQ(Num(*e, {"toy_modes", "protocol", "num_samples"}), 400);
+  EXPECT_EQ(e->kind, "toy");
+  EXPECT_EQ(e->program, "run_eval_test");
+  EXPECT_EQ(e->samples.count_used, 400);
+  ASSERT_TRUE(e->toy_modes.has_value());
+  EXPECT_GT(e->toy_modes->high_quality_fraction, 0.97);
+  EXPECT_EQ(e->toy_modes->modes_covered, 8);
+  EXPECT_EQ(e->toy_modes->num_modes, 8);
+  EXPECT_EQ(e->toy_modes->protocol["num_samples"], 400);
   // Samples of the target: W2 is of the order of the target-vs-target floor.
-  const double w2 = Num(*e, {"w2", "w2"});
-  const double floor = Num(*e, {"w2", "w2_target_floor"});
+  ASSERT_TRUE(e->w2.has_value());
+  const double w2 = e->w2->w2;
+  const double floor = e->w2->w2_target_floor;
   EXPECT_GT(w2, 0);
   EXPECT_GT(floor, 0);
   EXPECT_LT(w2, 3 * floor);
   EXPECT_LT(floor, 3 * w2);
-  EXPECT_EQ(Num(*e, {"w2", "protocol", "num_target"}), 400);
-  EXPECT_EQ(Num(*e, {"w2", "protocol", "seed"}), 5);
-  EXPECT_GT(Num(*e, {"timing", "wall_seconds"}), 0);
-  EXPECT_TRUE(absl::StrContains(Sub(*e, "command").as_string(), "--run=" + dir));
-  EXPECT_EQ(e->Get("classifier_metrics"), nullptr);
+  EXPECT_EQ(e->w2->protocol["num_target"], 400);
+  EXPECT_EQ(e->w2->protocol["seed"], 5);
+  EXPECT_GT(e->timing.wall_seconds, 0);
+  EXPECT_TRUE(absl::StrContains(e->command, "--run=" + io::WorkspaceRelative(dir))) << e->command;
+  EXPECT_FALSE(e->classifier_metrics.has_value());
 
   // eval.json on disk is what was returned.
-  auto disk = io::ReadJsonFile((fs::path(dir) / "eval.json").string());
+  auto disk = ReadEvalReport((fs::path(dir) / "eval.json").string());
   ASSERT_TRUE(disk.ok()) << disk.status();
-  EXPECT_EQ(*disk, *e);
+  EXPECT_EQ(ToJson(*disk), ToJson(*e));
 }
 
 TEST(RunEvalTest, ShiftedToySamplesAreLowQualityAndFarInW2) {
@@ -120,10 +100,11 @@ TEST(RunEvalTest, ShiftedToySamplesAreLowQualityAndFarInW2) {
   opt.max_samples = 150;
   auto e = EvaluateRunDir(dir, opt);
   ASSERT_TRUE(e.ok()) << e.status();
-  EXPECT_EQ(Num(*e, {"samples", "count_used"}), 150);
-  EXPECT_LT(Num(*e, {"toy_modes", "high_quality_fraction"}), 0.05);
-  EXPECT_GT(Num(*e, {"w2", "w2"}), 0.6);
-  EXPECT_LT(Num(*e, {"w2", "w2_target_floor"}), 0.4);
+  EXPECT_EQ(e->samples.count_used, 150);
+  EXPECT_EQ(e->samples.max_samples, 150);
+  EXPECT_LT(e->toy_modes->high_quality_fraction, 0.05);
+  EXPECT_GT(e->w2->w2, 0.6);
+  EXPECT_LT(e->w2->w2_target_floor, 0.4);
 }
 
 TEST(RunEvalTest, SwissRollHasNoModeMetricsButW2) {
@@ -134,8 +115,9 @@ TEST(RunEvalTest, SwissRollHasNoModeMetricsButW2) {
   WriteSamples(dir, toy.Sample(100, gen));
   auto e = EvaluateRunDir(dir, {});
   ASSERT_TRUE(e.ok()) << e.status();
-  EXPECT_TRUE(Sub(*e, "toy_modes").is_null());
-  EXPECT_GT(Num(*e, {"w2", "w2"}), 0);
+  EXPECT_FALSE(e->toy_modes.has_value());
+  EXPECT_EQ(e->toy_modes_skipped, "swissroll has no modes");
+  EXPECT_GT(e->w2->w2, 0);
 }
 
 // Real MNIST test images as "generated" samples: the classifier is confident
@@ -152,47 +134,50 @@ TEST(RunEvalTest, MnistRunWithRealImagesScoresLikeRealData) {
   auto e = EvaluateRunDir(dir, opt);
   ASSERT_TRUE(e.ok()) << e.status();
   std::cout << EvalSummary(*e) << "\n";
-  EXPECT_EQ(Sub(*e, "kind").as_string(), "images");
-  EXPECT_EQ(Sub(*e, "eval_dataset").as_string(), "mnist");
+  EXPECT_EQ(e->kind, "images");
+  EXPECT_EQ(e->eval_dataset, "mnist");
+  EXPECT_EQ(e->samples.declared_range, "0,1");
 
-  const io::Json& cm = Sub(*e, "classifier_metrics");
-  for (const char* k : {"fid_lenet", "kid_mean", "kid_std", "is_mean", "is_std", "label_kl",
-                        "label_histogram", "precision", "recall", "protocol"}) {
-    EXPECT_NE(cm.Get(k), nullptr) << k;
-  }
-  EXPECT_GT(Num(cm, {"is_mean"}), 5.0);  // real digits: confident, about balanced
-  EXPECT_LE(Num(cm, {"is_mean"}), 10.0);
-  EXPECT_GT(Num(cm, {"precision"}), 0.6);
-  EXPECT_GT(Num(cm, {"recall"}), 0.6);
-  EXPECT_LT(Num(cm, {"label_kl"}), 0.2);
-  EXPECT_EQ(Num(cm, {"protocol", "generated", "count"}), 200);
-  EXPECT_EQ(Num(cm, {"protocol", "real", "count"}), 200);  // small N: as many real as generated
-  EXPECT_EQ(Num(cm, {"protocol", "seed"}), 3);
-  EXPECT_TRUE(absl::StrContains(
-      Sub(Sub(Sub(cm, "protocol"), "real"), "source").as_string(), "test"));
+  ASSERT_TRUE(e->classifier_metrics.has_value());
+  const ClassifierMetricsReport& cm = *e->classifier_metrics;
+  EXPECT_GT(cm.is_mean, 5.0);  // real digits: confident, about balanced
+  EXPECT_LE(cm.is_mean, 10.0);
+  EXPECT_GT(cm.precision, 0.6);
+  EXPECT_GT(cm.recall, 0.6);
+  EXPECT_LT(cm.label_kl, 0.2);
+  EXPECT_EQ(cm.label_histogram.size(), 10u);
+  EXPECT_EQ(cm.protocol["generated"]["count"], 200);
+  EXPECT_EQ(cm.protocol["real"]["count"], 200);  // small N: as many real as generated
+  EXPECT_EQ(cm.protocol["seed"], 3);
+  EXPECT_TRUE(absl::StrContains(cm.protocol["real"]["source"].get<std::string>(), "test"));
   // The checksum is the one recorded beside the committed weights.
   auto meta = io::ReadJsonFile("eval/weights/lenet_mnist.json");
   ASSERT_TRUE(meta.ok()) << meta.status();
-  EXPECT_EQ(Sub(Sub(Sub(cm, "protocol"), "classifier"), "sha256").as_string(),
-            Sub(*meta, "sha256").as_string());
+  EXPECT_EQ(cm.protocol["classifier"]["sha256"], (*meta)["sha256"]);
 
-  const io::Json& w1 = Sub(*e, "pixel_w1");
-  const double w = Num(w1, {"w1_mean"});
-  const double floor = Num(w1, {"w1_real_floor"});
+  ASSERT_TRUE(e->pixel_w1.has_value());
+  const PixelW1Report& w1 = *e->pixel_w1;
+  ASSERT_TRUE(w1.w1_real_floor.has_value());
+  const double w = w1.w1_mean;
+  const double floor = *w1.w1_real_floor;
   EXPECT_GT(w, 0);
   EXPECT_GT(floor, 0);
   EXPECT_LT(std::abs(w - floor), 0.2 * floor);  // test vs train digits: about the floor
-  const io::Json& wp = Sub(w1, "protocol");
-  EXPECT_FALSE(Sub(wp, "laschos_protocol").as_bool());  // 200 < 5000
-  EXPECT_EQ(Num(wp, {"num_real"}), 200);
-  EXPECT_EQ(Num(wp, {"num_generated"}), 200);
-  EXPECT_EQ(Sub(wp, "split").as_string(), "train");
-  EXPECT_EQ(Sub(wp, "range").as_string(), "[-1,1]");
-  EXPECT_TRUE(absl::StrContains(Sub(wp, "note").as_string(), "NOT the Laschos"));
-  EXPECT_TRUE(absl::StrContains(Sub(wp, "resize").as_string(), "32x32"));
-  EXPECT_GT(Num(*e, {"timing", "wall_seconds"}), 0);
-  EXPECT_FALSE(Sub(*e, "command").as_string().empty());
-  EXPECT_TRUE(fs::exists(fs::path(dir) / "eval.json"));
+  const PixelW1Protocol& wp = w1.protocol;
+  EXPECT_FALSE(wp.laschos_protocol);  // 200 < 5000
+  EXPECT_EQ(wp.num_real, 200);
+  EXPECT_EQ(wp.num_generated, 200);
+  EXPECT_EQ(wp.split, "train");
+  EXPECT_EQ(wp.range, "[-1,1]");
+  EXPECT_TRUE(absl::StrContains(wp.note, "NOT the Laschos"));
+  EXPECT_TRUE(absl::StrContains(wp.resize, "32x32"));
+  EXPECT_GT(e->timing.wall_seconds, 0);
+  EXPECT_TRUE(e->timing.pixel_w1_seconds.has_value());
+  EXPECT_FALSE(e->command.empty());
+  // eval.json reads back into the same report.
+  auto disk = ReadEvalReport((fs::path(dir) / "eval.json").string());
+  ASSERT_TRUE(disk.ok()) << disk.status();
+  EXPECT_EQ(ToJson(*disk), ToJson(*e));
 }
 
 // 32x32 images in [-1,1] (the Laschos generators' format).
@@ -206,13 +191,13 @@ TEST(RunEvalTest, Mnist32MinusOneOneWithoutPixelW1) {
   opt.pixel_w1 = false;
   auto e = EvaluateRunDir(dir, opt);
   ASSERT_TRUE(e.ok()) << e.status();
-  EXPECT_GT(Num(*e, {"classifier_metrics", "is_mean"}), 5.0);
-  EXPECT_GT(Num(*e, {"classifier_metrics", "precision"}), 0.6);
-  EXPECT_TRUE(Sub(*e, "pixel_w1").is_null());
+  EXPECT_GT(e->classifier_metrics->is_mean, 5.0);
+  EXPECT_GT(e->classifier_metrics->precision, 0.6);
+  EXPECT_FALSE(e->pixel_w1.has_value());
+  EXPECT_TRUE(e->pixel_w1_skipped.has_value());
   // Both sets went through the same 32 -> 28 resize.
   EXPECT_TRUE(absl::StrContains(
-      Sub(Sub(Sub(Sub(*e, "classifier_metrics"), "protocol"), "real"), "source").as_string(),
-      "32x32"));
+      e->classifier_metrics->protocol["real"]["source"].get<std::string>(), "32x32"));
 }
 
 // ---- errors: a Status naming the file and the defect, and no eval.json ----
@@ -241,18 +226,20 @@ TEST(RunEvalTest, MissingRunFolder) {
 
 TEST(RunEvalTest, MalformedManifest) {
   const std::string dir = NewRunDir("bad_manifest");
-  std::ofstream(fs::path(dir) / "manifest.json") << "{\"flags\": {\"eval_dataset\": \"mnist\",}";
+  std::ofstream(fs::path(dir) / "manifest.json") << "{\"facts\": {\"eval_dataset\": \"mnist\",}";
   WriteSamples(dir, at::zeros({10, 2}));
   ExpectError(dir, {}, absl::StatusCode::kInvalidArgument, {"manifest.json", "line 1"});
 
-  const std::string dir2 = NewRunDir("no_flags");
-  io::Json m = io::Json::Object();
-  m.Set("program", "x");
-  ASSERT_TRUE(io::WriteJsonFile((fs::path(dir2) / "manifest.json").string(), m).ok());
-  ExpectError(dir2, {}, absl::StatusCode::kInvalidArgument, {"manifest.json", "flags"});
+  const std::string dir2 = NewRunDir("no_facts");
+  io::RunManifest m;
+  m.program = "x";
+  io::Json j = io::ToJson(m);
+  j.erase("facts");
+  ASSERT_TRUE(io::WriteJsonFile((fs::path(dir2) / "manifest.json").string(), j).ok());
+  ExpectError(dir2, {}, absl::StatusCode::kInvalidArgument, {"manifest.json", "facts: missing"});
 
   const std::string dir3 = NewRunDir("no_eval_dataset");
-  WriteManifest(dir3, {{"seed", "0"}});
+  WriteManifest(dir3, {{"total_steps", "10"}});
   ExpectError(dir3, {}, absl::StatusCode::kInvalidArgument, {"manifest.json", "eval_dataset"});
 }
 

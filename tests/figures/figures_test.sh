@@ -28,6 +28,14 @@ if [[ "$mode" == "ok" ]]; then
   for t in numbers sec_genevay sec_otgan sec_wgan sec_wgangp sec_laschos samples w1 performance discussion; do
     [[ -s "$out/tex/$t.tex" ]] || fail "tex/$t.tex missing or empty"
   done
+  # Tables keep their rows in CSV (typeset by csvsimple): the sweep table's rows.
+  csv="$out/tex/sinkhorn_gan_sweep.csv"
+  [[ -s "$csv" ]] || fail "tex/sinkhorn_gan_sweep.csv missing"
+  [[ "$(head -1 "$csv")" == "setting,eps,sinkhorn_iters,steps,final_loss,fid_lenet,is,w1" ]] ||
+    fail "tex/sinkhorn_gan_sweep.csv header: $(head -1 "$csv")"
+  grep -q '^eps1\\_L50,1,50,' "$csv" || fail "tex/sinkhorn_gan_sweep.csv lacks the eps1_L50 row"
+  grep -q 'figures/tex/sinkhorn_gan_sweep.csv' "$out/tex/sec_genevay.tex" ||
+    fail "sec_genevay.tex does not typeset tex/sinkhorn_gan_sweep.csv"
   idx="$out/figures.json"
   [[ -s "$idx" ]] || fail "figures.json missing"
   # Absent in the fixture: Fashion-MNIST samples (and wgan_mnist etc. in the tables).

@@ -43,12 +43,38 @@ TEST(GnuplotTest, WritesPdfAndPngWithTheirMagicBytes) {
 TEST(GnuplotTest, ScriptErrorIsReportedAndLeavesNothing) {
   const fs::path dir = FreshDir("bad");
   Figure f;
-  f.script = "plot $missing using 1:2 with lines\n";
+  f.AddData("d", {{1, 2}, {2, 3}});
+  f.script = "plot $d using 1:2 with no_such_style\n";
   absl::Status s = RenderFigure(f, (dir / "fig").string());
   ASSERT_FALSE(s.ok());
   EXPECT_NE(std::string(s.message()).find("fig"), std::string::npos) << s;
   EXPECT_NE(std::string(s.message()).find("gnuplot failed"), std::string::npos) << s;
   EXPECT_TRUE(fs::is_empty(dir));
+}
+
+TEST(GnuplotTest, UnknownBlockIsReportedAndLeavesNothing) {
+  const fs::path dir = FreshDir("unknown_block");
+  Figure f;
+  f.script = "plot $missing using 1:2 with lines\n";
+  absl::Status s = RenderFigure(f, (dir / "fig").string());
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(std::string(s.message()).find("$missing"), std::string::npos) << s;
+  EXPECT_TRUE(fs::is_empty(dir));
+}
+
+// A matrix block, label cells and a block named twice in one plot line all
+// reach gnuplot (each named block is sent after its plot line).
+TEST(GnuplotTest, MatrixCellsAndRepeatedBlocks) {
+  const fs::path dir = FreshDir("inline");
+  Figure f;
+  f.AddData("m", {{0, 1, 2}, {3, 4, 5}, {6, 7, 8}});
+  f.AddCells("w", {{"0", "1.5", "2", "\"a b\""}, {"1", "2.5", "NaN", "\"c\""}});
+  f.script =
+      "set multiplot layout 1,2\nplot $m matrix using 1:2:3 with image notitle\n"
+      "set xrange [-0.5:1.5]\nplot $w using 1:2:xtic(4) with points, $w using 1:3 with points\n";
+  absl::Status s = RenderFigure(f, (dir / "fig").string());
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(Head((dir / "fig.png").string(), 4), "\x89PNG");
 }
 
 TEST(GnuplotTest, QuoteDoublesSingleQuotesAndNumPrintsNaN) {

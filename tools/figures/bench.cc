@@ -1,0 +1,216 @@
+// Figure family of the benchmarks: Sinkhorn iteration time and exact OT time
+// against the problem size (results/bench/*.jsonl), and tex/performance.tex
+// with their tables (rows in tex/bench_*.csv).
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "lib/util/status.h"
+#include "tools/figures/csv_table.h"
+#include "tools/figures/registry.h"
+
+namespace otgan::figures {
+namespace {
+namespace fs = std::filesystem;
+
+using plot::Num;
+using plot::Quote;
+
+std::optional<double> Number(const io::Json& j, const char* key) {
+  const auto it = j.find(key);
+  if (it == j.end() || !it->is_number()) return std::nullopt;
+  return it->get<double>();
+}
+
+std::optional<std::string> String(const io::Json& j, const char* key) {
+  const auto it = j.find(key);
+  if (it == j.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+absl::Status BenchSinkhorn(Context& c) {
+  const std::string id = "bench_sinkhorn", title = "Sinkhorn iteration time";
+  const std::string path = (fs::path(c.results()) / "bench" / "sinkhorn.jsonl").string();
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    c.Missing(id, title, "results/bench/sinkhorn.jsonl absent");
+    return absl::OkStatus();
+  }
+  OTGAN_ASSIGN_OR_RETURN(std::vector<io::Json> lines, plot::ReadJsonLines(path));
+  std::map<std::string, std::vector<std::vector<double>>> series;
+  std::map<int, double> exp_rate;  // threads -> exp/s
+  for (const io::Json& j : lines) {
+    if (String(j, "bench") == "fast_exp") {
+      const auto rate = Number(j, "exp_per_s_all_threads");
+      const auto th = Number(j, "threads");
+      if (rate && th) exp_rate[static_cast<int>(*th)] = *rate;
+      continue;
+    }
+    if (!j.contains("ms_per_iter")) continue;
+    const auto n = Number(j, "n"), m = Number(j, "m"), ms = Number(j, "ms_per_iter");
+    const auto th = Number(j, "threads");
+    const auto impl = String(j, "impl");
+    if (!n || !ms || !impl || !th || !m) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": a line with ms_per_iter lacks n, m, impl or threads: ", io::DumpJson(j, -1)));
+    }
+    c.bench_sinkhorn.push_back(j);
+    series[absl::StrFormat("%s, %d thread%s, d=%s", *impl, static_cast<int>(*th),
+                           *th == 1 ? "" : "s", Num(Number(j, "d").value_or(NAN)))]
+        .push_back({*n, *ms});
+  }
+  if (series.empty()) {
+    c.Missing(id, title, path + " has no sinkhorn_iteration lines");
+    return absl::OkStatus();
+  }
+  Figure f;
+  f.width_in = 6;
+  f.height_in = 4;
+  std::string s = "set title " +
+                   Quote(title + " (one log-domain half-iteration pair per call, n = m)") +
+                   "\nset logscale xy\nset grid\nset xlabel 'n = m'\nset ylabel 'ms per iteration'\n"
+                   "set key top left font ',8'\nplot ";
+  int i = 0;
+  double nmin = 1e30, nmax = 0;
+  for (auto& [label, rows] : series) {
+    std::sort(rows.begin(), rows.end());
+    for (const auto& r : rows) {
+      nmin = std::min(nmin, r[0]);
+      nmax = std::max(nmax, r[0]);
+    }
+    const std::string name = absl::StrCat("b", i);
+    f.AddData(name, rows);
+    absl::StrAppend(&s, i ? ", " : "", "$", name, " using 1:2 with linespoints pt 7 title ",
+                    Quote(label));
+    ++i;
+  }
+  for (const auto& [th, rate] : exp_rate) {
+    // Two n*m exps per iteration at the measured in-cache exp rate.
+    absl::StrAppend(&s, ", [", Num(nmin), ":", Num(nmax), "] 2*x*x/", Num(rate),
+                    "*1000 with lines dt 2 title ",
+                    Quote(absl::StrFormat("exp floor, %d thread%s", th, th == 1 ? "" : "s")));
+  }
+  f.script = s + "\n";
+  return c.Render(id, title,
+                  "Time per Sinkhorn iteration against the problem size for each softmin "
+                  "implementation (results/bench/sinkhorn.jsonl from \\texttt{bazel run "
+                  "//bench:sinkhorn}); dashed: the floor set by the measured exp throughput ($2nm$ "
+                  "exponentials per iteration).",
+                  f);
+}
+
+absl::Status BenchExact(Context& c) {
+  const std::string id = "bench_exact_ot", title = "Exact OT (assignment) time";
+  const std::string path = (fs::path(c.results()) / "bench" / "exact_ot.jsonl").string();
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    c.Missing(id, title, "results/bench/exact_ot.jsonl absent");
+    return absl::OkStatus();
+  }
+  OTGAN_ASSIGN_OR_RETURN(std::vector<io::Json> lines, plot::ReadJsonLines(path));
+  std::map<std::string, std::vector<std::vector<double>>> series;
+  for (const io::Json& j : lines) {
+    const auto n = Number(j, "n"), d = Number(j, "d"), sec = Number(j, "seconds_total");
+    const auto data = String(j, "data");
+    if (!n || !d || !sec || !data) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": expected n, d, seconds_total and data in every line: ",
+                       io::DumpJson(j, -1)));
+    }
+    c.bench_exact.push_back(j);
+    series[absl::StrFormat("%s, d=%s", *data, Num(*d))].push_back({*n, *sec});
+  }
+  if (series.empty()) {
+    c.Missing(id, title, path + " is empty");
+    return absl::OkStatus();
+  }
+  Figure f;
+  std::string s = "set title " + Quote(title + " incl. the cost matrix") +
+                  "\nset logscale xy\nset grid\nset xlabel 'n (n vs n points)'\n"
+                  "set ylabel 'seconds'\nset key top left\nplot ";
+  int i = 0;
+  for (auto& [label, rows] : series) {
+    std::sort(rows.begin(), rows.end());
+    const std::string name = absl::StrCat("e", i);
+    f.AddData(name, rows);
+    absl::StrAppend(&s, i ? ", " : "", "$", name, " using 1:2 with linespoints pt 7 title ",
+                    Quote(label));
+    ++i;
+  }
+  f.script = s + "\n";
+  return c.Render(id, title,
+                  "Exact OT between two clouds of n points (results/bench/exact\\_ot.jsonl from "
+                  "\\texttt{bazel run //bench:exact\\_ot}).",
+                  f);
+}
+
+}  // namespace
+
+absl::Status BuildBench(Context& c) {
+  OTGAN_RETURN_IF_ERROR(BenchSinkhorn(c));
+  return BenchExact(c);
+}
+
+// tex/performance.tex: the benchmark tables (rows in tex/bench_*.csv) and figures.
+absl::Status WritePerformanceTex(const Context& c) {
+  std::string perf;
+  if (c.bench_sinkhorn.empty()) {
+    perf += absl::StrCat("\\noindent Sinkhorn benchmark (results/bench/sinkhorn.jsonl): ",
+                         kNotYetRun, ".\n\n");
+  } else {
+    CsvTableSpec t;
+    t.name = "bench_sinkhorn";
+    t.columns = {"n", "m", "d", "implementation", "threads", "ms_per_iter", "exp_per_s"};
+    t.column_types = "rrrlrrr";
+    t.head = "n & m & d & implementation & threads & ms/iter & exp/s";
+    for (const io::Json& j : c.bench_sinkhorn) {
+      t.rows.push_back({absl::StrFormat("%.0f", Number(j, "n").value_or(0)),
+                        absl::StrFormat("%.0f", Number(j, "m").value_or(0)),
+                        absl::StrFormat("%.0f", Number(j, "d").value_or(NAN)),
+                        Tex(String(j, "impl").value_or("?")),
+                        absl::StrFormat("%.0f", Number(j, "threads").value_or(0)),
+                        absl::StrFormat("%.3f", Number(j, "ms_per_iter").value_or(NAN)),
+                        absl::StrFormat("%.3g", Number(j, "exp_per_s").value_or(NAN))});
+    }
+    OTGAN_ASSIGN_OR_RETURN(std::string tabular, CsvTabular(c, t));
+    perf += "\\begin{table}[htbp]\\centering\\small\n\\caption{One Sinkhorn iteration "
+            "(results/bench/sinkhorn.jsonl).}\n" +
+            tabular + "\\end{table}\n\n";
+  }
+  perf += c.FigureTex("bench_sinkhorn", 0.75);
+  if (c.bench_exact.empty()) {
+    perf += absl::StrCat("\\noindent Exact OT benchmark (results/bench/exact\\_ot.jsonl): ",
+                         kNotYetRun, ".\n\n");
+  } else {
+    CsvTableSpec t;
+    t.name = "bench_exact_ot";
+    t.columns = {"data", "n", "d", "cost_matrix_s", "solve_s", "total_s", "verified"};
+    t.column_types = "lrrrrrl";
+    t.head = "data & n & d & cost matrix (s) & solve (s) & total (s) & verified";
+    for (const io::Json& j : c.bench_exact) {
+      const auto ver = j.find("verified");
+      const bool has_ver = ver != j.end() && ver->is_boolean();
+      t.rows.push_back({Tex(String(j, "data").value_or("?")),
+                        absl::StrFormat("%.0f", Number(j, "n").value_or(0)),
+                        absl::StrFormat("%.0f", Number(j, "d").value_or(0)),
+                        absl::StrFormat("%.3f", Number(j, "seconds_cost_matrix").value_or(NAN)),
+                        absl::StrFormat("%.3f", Number(j, "seconds_solve").value_or(NAN)),
+                        absl::StrFormat("%.3f", Number(j, "seconds_total").value_or(NAN)),
+                        has_ver ? (ver->get<bool>() ? "yes" : "no") : "--"});
+    }
+    OTGAN_ASSIGN_OR_RETURN(std::string tabular, CsvTabular(c, t));
+    perf += "\\begin{table}[htbp]\\centering\\small\n\\caption{Exact OT "
+            "(results/bench/exact\\_ot.jsonl).}\n" +
+            tabular + "\\end{table}\n\n";
+  }
+  perf += c.FigureTex("bench_exact_ot", 0.6);
+  return c.PutTex("performance.tex", perf);
+}
+
+}  // namespace otgan::figures
