@@ -14,6 +14,8 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "lib/eval/run_eval.h"
@@ -109,6 +111,15 @@ absl::Status StartRun(const CommonConfig& config,
 int Main(int argc, char** argv, const std::string& target, const std::string& usage,
          const std::function<absl::Status(const CommonConfig&)>& body) {
   absl::SetProgramUsageMessage(usage);
+  // --help and --helpshort list every flag defined under replications/ (the
+  // common flags here and the family's flags in their own files), not only
+  // those of the main's .cc, which is Abseil's default; --helpfull lists all.
+  absl::FlagsUsageConfig usage_config;
+  usage_config.contains_help_flags = [](absl::string_view file) {
+    return absl::StartsWith(file, "replications/") || absl::StrContains(file, "/replications/");
+  };
+  usage_config.contains_helpshort_flags = usage_config.contains_help_flags;
+  absl::SetFlagsUsageConfig(usage_config);
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() > 1) {
     std::fprintf(stderr, "%s: unexpected argument '%s' (all options are --flags; see --help)\n",
