@@ -34,6 +34,9 @@ ABSL_FLAG(int, threads, 0, "intra-op threads; 0 = all cores");
 ABSL_FLAG(int64_t, max_samples, 0, "evaluate only the first N samples; 0 = all");
 ABSL_FLAG(bool, no_pixel_w1, false, "skip the exact pixel W1 (about 28 s per 5000 images)");
 ABSL_FLAG(uint64_t, seed, 0, "seed of the real subsets, KID subsets and fresh toy samples");
+ABSL_FLAG(std::string, classifier_weights, "",
+          "LeNet weights: a lenet_<dataset>.pt file or the folder holding it (default: this "
+          "binary's runfiles, else <workspace>/eval/weights)");
 
 namespace otgan::eval {
 namespace {
@@ -89,6 +92,7 @@ absl::StatusOr<Config> ConfigFromFlags() {
   }
   c.options.pixel_w1 = !absl::GetFlag(FLAGS_no_pixel_w1);
   c.options.seed = absl::GetFlag(FLAGS_seed);
+  c.options.weights_dir = ResolveUserPath(absl::GetFlag(FLAGS_classifier_weights));
   OTGAN_ASSIGN_OR_RETURN(int threads, ConfigureThreads(absl::GetFlag(FLAGS_threads)));
   (void)threads;
   return c;

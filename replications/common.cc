@@ -1,6 +1,7 @@
 #include "replications/common.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -22,6 +23,7 @@
 #include "lib/io/flag_values.h"
 #include "lib/io/manifest.h"
 #include "lib/io/npy.h"
+#include "lib/io/run_lock.h"
 #include "lib/util/runtime.h"
 #include "lib/util/status.h"
 
@@ -36,6 +38,9 @@ ABSL_FLAG(std::string, device, "cpu", "cpu | cuda | cuda:N (needs a CUDA LibTorc
 ABSL_FLAG(bool, resume, false, "continue from the newest checkpoint in the run folder");
 ABSL_FLAG(std::string, data_dir, "", "dataset root holding mnist/ and fashion/ (default: <workspace>/data)");
 ABSL_FLAG(int64_t, steps, 0, "generator iterations; 0 = the budget's count");
+ABSL_FLAG(std::string, classifier_weights, "",
+          "evaluation LeNet weights: a lenet_<dataset>.pt file or the folder holding it "
+          "(default: this binary's runfiles, else <workspace>/eval/weights)");
 ABSL_FLAG(int64_t, eval_samples, 0,
           "generated samples for the evaluation; 0 = 500 for smoke, else 5000");
 
@@ -89,6 +94,10 @@ int64_t EvalSamplesFor(const CommonConfig& config) {
 
 absl::Status StartRun(const CommonConfig& config,
                       const std::vector<std::pair<std::string, std::string>>& extra) {
+  // The checks that can refuse the run come first and write nothing (another
+  // live run holding the folder, a fresh run into a folder with checkpoints,
+  // no checkpoint that verifies on resume, folders that cannot be written).
+  OTGAN_RETURN_IF_ERROR(train::PreflightRunDir(config.run_dir, config.resume));
   std::error_code ec;
   fs::create_directories(config.run_dir, ec);
   if (ec) {
@@ -103,9 +112,14 @@ absl::Status StartRun(const CommonConfig& config,
   m.seed = config.seed;
   m.threads = config.threads;
   m.device = config.device.str();
+  OTGAN_RETURN_IF_ERROR(io::AcquireRunLock(config.run_dir));  // one writer per run folder
   // On resume keep the original manifest and record the resumed one beside it.
-  std::string name = config.resume ? "manifest_resume.json" : "manifest.json";
-  return io::WriteManifest((fs::path(config.run_dir) / name).string(), m);
+  // Written by the Trainer once its own checks (e.g. the checkpoint's model)
+  // have passed, or by Main after a body without a Trainer.
+  std::string path =
+      (fs::path(config.run_dir) / (config.resume ? "manifest_resume.json" : "manifest.json")).string();
+  train::DeferUntilChecked(config.run_dir, [path, m] { return io::WriteManifest(path, m); });
+  return absl::OkStatus();
 }
 
 int Main(int argc, char** argv, const std::string& target, const std::string& usage,
@@ -126,6 +140,10 @@ int Main(int argc, char** argv, const std::string& target, const std::string& us
                  target.c_str(), positional[1]);
     return 2;
   }
+  if (absl::Status finite = io::CheckFloatFlagsFinite({"replications/"}); !finite.ok()) {
+    std::fprintf(stderr, "%s: %s\n", target.c_str(), std::string(finite.message()).c_str());
+    return 2;
+  }
   absl::StatusOr<CommonConfig> config = CommonConfigFromFlags(target);
   if (!config.ok()) {
     std::fprintf(stderr, "%s: %s\n", target.c_str(), std::string(config.status().message()).c_str());
@@ -134,6 +152,7 @@ int Main(int argc, char** argv, const std::string& target, const std::string& us
   // LibTorch errors thrown inside the body become a Status here, at the boundary.
   absl::StatusOr<absl::Status> wrapped = TorchCall(target, [&] { return body(*config); });
   absl::Status status = wrapped.ok() ? *wrapped : wrapped.status();
+  if (status.ok()) status = train::RunDeferredActions(config->run_dir);  // no Trainer::Run
   if (absl::IsCancelled(status)) {
     std::fprintf(stderr, "%s: %s\n", target.c_str(), std::string(status.message()).c_str());
     return 130;
@@ -151,6 +170,7 @@ int Main(int argc, char** argv, const std::string& target, const std::string& us
   eval::RunEvalOptions eval_options;
   eval_options.data_dir = config->data_dir;
   eval_options.seed = config->seed;
+  eval_options.weights_dir = absl::GetFlag(FLAGS_classifier_weights);
   absl::StatusOr<absl::StatusOr<eval::EvalReport>> evaluated = TorchCall(
       "evaluation", [&] { return eval::EvaluateRunDir(config->run_dir, eval_options); });
   absl::Status eval_status = evaluated.ok() ? evaluated->status() : evaluated.status();
@@ -169,15 +189,15 @@ int Main(int argc, char** argv, const std::string& target, const std::string& us
 }
 
 absl::Status CheckPositive(const std::string& flag, double value) {
-  if (value > 0) return absl::OkStatus();
+  if (value > 0 && std::isfinite(value)) return absl::OkStatus();
   return absl::InvalidArgumentError(
-      absl::StrCat("--", flag, "=", value, ": expected a positive number"));
+      absl::StrCat("--", flag, "=", value, ": expected a positive finite number"));
 }
 
 absl::Status CheckNonNegative(const std::string& flag, double value) {
-  if (value >= 0) return absl::OkStatus();
+  if (value >= 0 && std::isfinite(value)) return absl::OkStatus();
   return absl::InvalidArgumentError(
-      absl::StrCat("--", flag, "=", value, ": expected a number >= 0"));
+      absl::StrCat("--", flag, "=", value, ": expected a finite number >= 0"));
 }
 
 absl::Status FlagAtLeast(const char* flag, int64_t v, int64_t min) {

@@ -85,9 +85,10 @@ int Main(int argc, char** argv, const std::string& target, const std::string& us
 // Flag checks and the smoke scale-down
 // ---------------------------------------------------------------------------
 
-// InvalidArgument "--<flag>=<value>: expected a positive number" unless value > 0.
+// InvalidArgument "--<flag>=<value>: expected a positive finite number"
+// unless value > 0 and finite (inf and nan are refused).
 absl::Status CheckPositive(const std::string& flag, double value);
-// InvalidArgument unless value >= 0.
+// InvalidArgument unless value >= 0 and finite.
 absl::Status CheckNonNegative(const std::string& flag, double value);
 // "--<flag>=<v>: expected at least <min>" unless v >= min.
 absl::Status FlagAtLeast(const char* flag, int64_t v, int64_t min);

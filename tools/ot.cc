@@ -16,7 +16,9 @@
 // solves and converged means all converged. Computation runs in the dtype of
 // the .npy data (float32 or float64) unless --dtype says otherwise. Relative
 // paths resolve against the invoking directory (BUILD_WORKING_DIRECTORY under
-// `bazel run`). Bad flags or files: one line on stderr, exit status 1.
+// `bazel run`). Bad flags or files (float flags must be finite), and a
+// non-finite result (overflow: the message suggests a larger --eps or
+// --dtype=float64): one line on stderr, exit status 1.
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -35,6 +37,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "lib/io/flag_values.h"
 #include "lib/io/npy.h"
 #include "lib/ot/cost.h"
 #include "lib/ot/divergence.h"
@@ -214,6 +217,25 @@ absl::Status Run(const Config& c) {
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // A non-finite result is an overflow / underflow of the computation, not an
+  // answer: refuse it (exit 1) instead of printing null.
+  std::vector<std::string> bad;
+  if (!std::isfinite(value)) bad.push_back(absl::StrCat("value = ", value));
+  if (!std::isfinite(marginal_error)) bad.push_back(absl::StrCat("marginal error = ", marginal_error));
+  if (c.mode == "sinkhorn" && !std::isfinite(dual_value)) {
+    bad.push_back(absl::StrCat("dual value = ", dual_value));
+  }
+  if (!bad.empty()) {
+    const std::string dtype = type == at::kFloat ? "float32" : "float64";
+    return absl::OutOfRangeError(absl::StrCat(
+        c.mode, " result is not finite (", absl::StrJoin(bad, ", "), ") in ",
+        c.mode == "exact" ? "float64" : dtype,
+        c.mode == "exact" ? "" : absl::StrCat(" with eps = ", c.sinkhorn.eps),
+        ": the costs overflow or cost/eps exceeds the floating-point range; ",
+        c.mode == "exact" ? "rescale the inputs"
+                          : (type == at::kFloat ? "try --dtype=float64, a larger --eps, or rescaled inputs"
+                                                : "try a larger --eps or rescaled inputs")));
+  }
 
   std::string json = absl::StrCat(
       "{\"mode\": \"", c.mode, "\", \"value\": ", Number(value), ", \"iterations\": ", iterations,
@@ -237,6 +259,10 @@ int main(int argc, char** argv) {
       "ot <exact|sinkhorn|divergence|energy> --x=A.npy --y=B.npy [--x2= --y2=] "
       "[--cost= --eps= --max_iter= --tol= --threads=]");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  if (absl::Status finite = otgan::io::CheckFloatFlagsFinite({"tools/"}); !finite.ok()) {
+    std::fprintf(stderr, "ot: %s\n", std::string(finite.message()).c_str());
+    return 1;
+  }
   auto config = otgan::tools::ConfigFromFlags(args);
   absl::Status status = config.ok() ? otgan::tools::Run(*config) : config.status();
   if (!status.ok()) {

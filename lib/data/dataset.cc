@@ -68,7 +68,8 @@ absl::StatusOr<ImageDataset> LoadImageDataset(const ImageDatasetOptions& options
                          FindIdxFile(dir, prefix + "-images-idx3-ubyte"));
   OTGAN_ASSIGN_OR_RETURN(std::string label_path,
                          FindIdxFile(dir, prefix + "-labels-idx1-ubyte"));
-  OTGAN_ASSIGN_OR_RETURN(at::Tensor images, ReadIdxImages(image_path));
+  // MNIST and Fashion-MNIST are 28x28; any other size is refused naming the file.
+  OTGAN_ASSIGN_OR_RETURN(at::Tensor images, ReadIdxImages(image_path, 28, 28));
   OTGAN_ASSIGN_OR_RETURN(at::Tensor labels, ReadIdxLabels(label_path, 10));
   const int64_t total = images.size(0);
   if (labels.size(0) != total) {

@@ -191,9 +191,16 @@ absl::StatusOr<IdxArray> ReadIdx(const std::string& path) {
   return out;
 }
 
-absl::StatusOr<at::Tensor> ReadIdxImages(const std::string& path) {
+absl::StatusOr<at::Tensor> ReadIdxImages(const std::string& path, int64_t expected_rows,
+                                         int64_t expected_cols) {
   OTGAN_ASSIGN_OR_RETURN(IdxArray a, ReadIdx(path));
   OTGAN_RETURN_IF_ERROR(CheckMagic(path, a, kIdxImagesMagic, "image"));
+  if ((expected_rows > 0 && a.dims[1] != expected_rows) ||
+      (expected_cols > 0 && a.dims[2] != expected_cols)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: images are %dx%d, expected %dx%d", path, a.dims[1], a.dims[2],
+        expected_rows > 0 ? expected_rows : a.dims[1], expected_cols > 0 ? expected_cols : a.dims[2]));
+  }
   at::Tensor t = at::empty(a.dims, at::kByte);
   if (!a.data.empty()) std::memcpy(t.data_ptr<uint8_t>(), a.data.data(), a.data.size());
   return t;

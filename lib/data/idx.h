@@ -41,8 +41,12 @@ struct IdxArray {
 // (4 + 4 * ndims bytes) plus the product of the dimensions, nothing more.
 absl::StatusOr<IdxArray> ReadIdx(const std::string& path);
 
-// An image file (magic 0x00000803): uint8 tensor [N, rows, cols].
-absl::StatusOr<at::Tensor> ReadIdxImages(const std::string& path);
+// An image file (magic 0x00000803): uint8 tensor [N, rows, cols]. With
+// expected_rows / expected_cols > 0 the images must be that size, else
+// InvalidArgument naming the file, e.g. "data/mnist/train-images-idx3-ubyte:
+// images are 32x32, expected 28x28".
+absl::StatusOr<at::Tensor> ReadIdxImages(const std::string& path, int64_t expected_rows = 0,
+                                         int64_t expected_cols = 0);
 
 // A label file (magic 0x00000801): int64 tensor [N]; every label must be
 // < num_classes (1 <= num_classes <= 256).

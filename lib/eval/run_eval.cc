@@ -24,6 +24,7 @@
 #include "lib/io/json.h"
 #include "lib/io/manifest.h"
 #include "lib/io/npy.h"
+#include "lib/util/runfiles.h"
 #include "lib/util/runtime.h"
 #include "lib/util/status.h"
 
@@ -80,6 +81,9 @@ absl::StatusOr<RunInfo> ReadRunInfo(const std::string& path) {
   return info;
 }
 
+// How far image samples may lie outside their declared range (float rounding).
+constexpr double kRangeTolerance = 1e-3;
+
 absl::StatusOr<at::Tensor> ReadSamples(const std::string& path, int64_t max_samples) {
   std::error_code ec;
   if (!fs::exists(path, ec)) {
@@ -91,6 +95,10 @@ absl::StatusOr<at::Tensor> ReadSamples(const std::string& path, int64_t max_samp
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": expected at least one sample, found shape ", ShapeString(x)));
   }
+  if (x.scalar_type() != at::kFloat && x.scalar_type() != at::kDouble) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": dtype ", c10::toString(x.scalar_type()),
+                                                   ", expected float32 or float64 samples"));
+  }
   x = x.to(at::kFloat);
   if (max_samples > 0 && x.size(0) > max_samples) x = x.slice(0, 0, max_samples).contiguous();
   if (!at::isfinite(x).all().item<bool>()) {
@@ -100,14 +108,19 @@ absl::StatusOr<at::Tensor> ReadSamples(const std::string& path, int64_t max_samp
   return x;
 }
 
-// Where lenet_<dataset>.pt lives.
+// Where lenet_<dataset>.pt lives: weights_dir when given (a folder holding
+// it, or the file itself); else the binary's runfiles (data =
+// ["//eval:weights"]; any working directory), the workspace, "eval/weights".
 absl::StatusOr<std::string> FindWeights(const std::string& weights_dir,
                                         const std::string& dataset) {
   const std::string file = absl::StrCat("lenet_", dataset, ".pt");
   std::vector<std::string> candidates;
   if (!weights_dir.empty()) {
+    std::error_code ec;
+    if (fs::is_regular_file(weights_dir, ec)) return weights_dir;
     candidates.push_back(weights_dir);
   } else {
+    if (std::string r = FindRunfile("eval/weights/" + file); !r.empty()) return r;
     const std::string root = WorkspaceRoot();
     if (!root.empty()) candidates.push_back((fs::path(root) / "eval" / "weights").string());
     candidates.push_back("eval/weights");
@@ -202,6 +215,20 @@ absl::Status EvaluateImages(const std::string& samples_path, const RunInfo& info
     return absl::InvalidArgumentError(absl::StrCat(
         manifest_path, ": facts.sample_range must be \"0,1\" or \"-1,1\" for image dataset ",
         info.eval_dataset, ", found \"", info.sample_range, "\""));
+  }
+  {
+    // The samples must be what the manifest declares (a generator ending in
+    // sigmoid / tanh is): values beyond the range by more than kRangeTolerance
+    // mean samples stored on another scale (e.g. 0..255), refused, not scored.
+    const double lo = range == PixelRange::kZeroOne ? 0.0 : -1.0, hi = 1.0;
+    const double min = samples.min().item<double>(), max = samples.max().item<double>();
+    if (min < lo - kRangeTolerance || max > hi + kRangeTolerance) {
+      const bool low = min < lo - kRangeTolerance;
+      return absl::InvalidArgumentError(absl::StrCat(
+          samples_path, ": ", low ? "min " : "max ", low ? min : max, " is ",
+          low ? "below" : "above", " the declared sample range [", info.sample_range,
+          "] (facts.sample_range of ", manifest_path, "; tolerance ", kRangeTolerance, ")"));
+    }
   }
   if (samples.dim() != 4 || samples.size(1) != 1) {
     return absl::InvalidArgumentError(

@@ -52,8 +52,9 @@ inline constexpr int64_t kLaschosNumReal = 5000;
 
 struct RunEvalOptions {
   std::string data_dir;     // empty = otgan::DefaultDataDir()
-  // Folder holding lenet_<dataset>.pt. Empty = <workspace>/eval/weights, else
-  // the runfiles-relative "eval/weights" (tests, smoke runs).
+  // Folder holding lenet_<dataset>.pt, or that file itself (--classifier_weights).
+  // Empty = the binary's runfiles (any working directory), else
+  // <workspace>/eval/weights, else "eval/weights" (tests, smoke runs).
   std::string weights_dir;
   int64_t max_samples = 0;  // 0 = all of samples_eval.npy, else its first max_samples
   bool pixel_w1 = true;     // images: compute the Laschos pixel W1 and its floor

@@ -272,21 +272,28 @@ absl::StatusOr<CheckpointInfo> LoadCheckpoint(const std::string& path, TrainingS
         "checkpoint ", path, " was written for a different model. In the checkpoint only: ",
         Missing(stored, current), ". In this program only: ", Missing(current, stored), "."));
   }
-  for (const auto& [name, module] : state.modules_) {
+  for (const auto& item : state.modules_) {
+    // (no structured bindings: lambdas cannot capture them in C++17 with clang)
+    const std::string& name = item.first;
+    const auto& module = item.second;
     OTGAN_RETURN_IF_ERROR(TorchCall(absl::StrCat("checkpoint ", path, ": module ", name), [&] {
       torch::serialize::InputArchive sub;
       archive.read("module/" + name, sub);
       module->load(sub);
     }));
   }
-  for (const auto& [name, opt] : state.optimizers_) {
+  for (const auto& item : state.optimizers_) {
+    const std::string& name = item.first;
+    torch::optim::Optimizer* opt = item.second;
     OTGAN_RETURN_IF_ERROR(TorchCall(absl::StrCat("checkpoint ", path, ": optimizer ", name), [&] {
       torch::serialize::InputArchive sub;
       archive.read("optimizer/" + name, sub);
       opt->load(sub);
     }));
   }
-  for (auto& [name, gen] : state.generators_) {
+  for (auto& item : state.generators_) {
+    const std::string& name = item.first;
+    at::Generator& gen = item.second;
     OTGAN_RETURN_IF_ERROR(TorchCall(absl::StrCat("checkpoint ", path, ": generator ", name), [&] {
       at::Tensor t;
       archive.read("generator/" + name, t);

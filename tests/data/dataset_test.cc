@@ -218,6 +218,20 @@ TEST(DatasetTest, ImageLabelCountMismatch) {
   EXPECT_TRUE(Contains(s, "found 20 images and 19 labels")) << s;
 }
 
+// An IDX file of 32x32 images where MNIST's 28x28 are expected: refused at
+// load time naming the file and both sizes (not a raw LibTorch error later).
+TEST(DatasetTest, WrongImageSizeNamesTheFile) {
+  std::string dir = MakeDataDir("wrong_size");
+  std::string images = dir + "/mnist/train-images-idx3-ubyte";
+  test_util::WriteIdxImages(images, kTrainN, 32, 32, false);
+  ImageDatasetOptions opt;
+  opt.data_dir = dir;
+  auto s = LoadImageDataset(opt).status();
+  ASSERT_FALSE(s.ok()) << "32x32 images were accepted as MNIST";
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_TRUE(Contains(s, images + ": images are 32x32, expected 28x28")) << s;
+}
+
 TEST(DatasetTest, MissingFileSaysHowToGetIt) {
   std::string dir = MakeDataDir("missing");
   fs::remove(dir + "/fashion/train-images-idx3-ubyte.gz");
