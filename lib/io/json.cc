@@ -16,6 +16,13 @@ absl::StatusOr<Json> ParseJson(std::string_view text) {
     const size_t at = what.find("parse error");
     if (at != std::string::npos) what = what.substr(at + std::string("parse error").size());
     return absl::InvalidArgumentError(absl::StrCat("JSON parse error", what));
+  } catch (const nlohmann::json::exception& e) {
+    // Not a parse_error, e.g. out_of_range.406 "number overflow parsing '-2e308'"
+    // (found by fuzz/json_fuzzer): the text is still bad input, not a crash.
+    std::string what = e.what();
+    const size_t at = what.find("] ");
+    if (at != std::string::npos) what = what.substr(at + 2);
+    return absl::InvalidArgumentError(absl::StrCat("JSON parse error: ", what));
   }
 }
 
