@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -56,8 +57,17 @@ std::string RunLockPath(const std::string& run_dir) {
 absl::Status AcquireRunLock(const std::string& run_dir) {
   std::lock_guard<std::mutex> guard(Mutex());
   const std::string key = Key(run_dir);
-  if (Held().count(key)) return absl::OkStatus();
   const std::string path = RunLockPath(run_dir);
+  if (auto it = Held().find(key); it != Held().end()) {
+    // Still the same file? (The folder may have been deleted and made anew.)
+    struct stat held_st, path_st;
+    if (::fstat(it->second, &held_st) == 0 && ::stat(path.c_str(), &path_st) == 0 &&
+        held_st.st_dev == path_st.st_dev && held_st.st_ino == path_st.st_ino) {
+      return absl::OkStatus();
+    }
+    ::close(it->second);
+    Held().erase(it);
+  }
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
     return absl::UnavailableError(absl::StrCat("cannot create the run folder lock ", path, ": ",
