@@ -24,13 +24,16 @@ struct AxisPlan {
   int64_t out;     // H_out = (H - 1) s - 2 p + k + output_padding
 };
 
-AxisPlan PlanAxis(int64_t in, int64_t k, int64_t s, int64_t p, int64_t op) {
+// `limit` > 0 keeps only the first `limit` outputs (not computing the rest).
+AxisPlan PlanAxis(int64_t in, int64_t k, int64_t s, int64_t p, int64_t op, int64_t limit) {
   AxisPlan a;
   a.taps = (k + s - 1) / s;
   a.out = (in - 1) * s - 2 * p + k + op;
   TORCH_CHECK(a.out > 0, "PolyphaseConvTranspose2d: output size ", a.out,
               " is not positive (input ", in, ", kernel ", k, ", stride ", s, ", padding ", p,
               ", output_padding ", op, ")");
+  TORCH_CHECK(limit >= 0, "PolyphaseConvTranspose2d: negative output limit ", limit);
+  if (limit > 0) a.out = std::min(a.out, limit);
   const int64_t m_min = p / s;
   const int64_t m_max = (a.out - 1 + p) / s;
   a.left = a.taps - 1 - m_min;
@@ -44,7 +47,8 @@ AxisPlan PlanAxis(int64_t in, int64_t k, int64_t s, int64_t p, int64_t op) {
 
 at::Tensor PolyphaseConvTranspose2d(const at::Tensor& input, const at::Tensor& weight,
                                     const at::Tensor& bias, at::IntArrayRef stride,
-                                    at::IntArrayRef padding, at::IntArrayRef output_padding) {
+                                    at::IntArrayRef padding, at::IntArrayRef output_padding,
+                                    at::IntArrayRef max_output_size) {
   TORCH_CHECK(input.dim() == 4, "PolyphaseConvTranspose2d: expected input [N, C, H, W], got ",
               input.sizes());
   TORCH_CHECK(weight.dim() == 4, "PolyphaseConvTranspose2d: expected weight [in, out, kh, kw], got ",
@@ -61,8 +65,12 @@ at::Tensor PolyphaseConvTranspose2d(const at::Tensor& input, const at::Tensor& w
   }
   const int64_t cout = weight.size(1), kh = weight.size(2), kw = weight.size(3);
   const int64_t sy = stride[0], sx = stride[1];
-  const AxisPlan ay = PlanAxis(input.size(2), kh, sy, padding[0], output_padding[0]);
-  const AxisPlan ax = PlanAxis(input.size(3), kw, sx, padding[1], output_padding[1]);
+  TORCH_CHECK(max_output_size.empty() || max_output_size.size() == 2,
+              "PolyphaseConvTranspose2d: max_output_size needs 0 or 2 values");
+  const int64_t ly = max_output_size.empty() ? 0 : max_output_size[0];
+  const int64_t lx = max_output_size.empty() ? 0 : max_output_size[1];
+  const AxisPlan ay = PlanAxis(input.size(2), kh, sy, padding[0], output_padding[0], ly);
+  const AxisPlan ax = PlanAxis(input.size(3), kw, sx, padding[1], output_padding[1], lx);
 
   // Sub-kernels: [in, out, T sy, T sx] -> [in, out, Ty, sy, Tx, sx], flip the tap
   // index, -> [out, sy, sx, in, Ty, Tx] -> conv2d weight [out sy sx, in, Ty, Tx].
@@ -114,13 +122,22 @@ void FastConvTranspose2dImpl::reset() {
 }
 
 at::Tensor FastConvTranspose2dImpl::forward(const at::Tensor& input) {
+  return ForwardCropped(input, 0, 0);
+}
+
+at::Tensor FastConvTranspose2dImpl::ForwardCropped(const at::Tensor& input, int64_t rows,
+                                                   int64_t cols) {
   const auto& d = *options.dilation();
   if (options.groups() != 1 || d[0] != 1 || d[1] != 1 || input.dim() != 4) {
-    return at::conv_transpose2d(input, weight, bias, *options.stride(), *options.padding(),
-                                *options.output_padding(), options.groups(), *options.dilation());
+    at::Tensor y =
+        at::conv_transpose2d(input, weight, bias, *options.stride(), *options.padding(),
+                             *options.output_padding(), options.groups(), *options.dilation());
+    if (rows > 0 && rows < y.size(-2)) y = y.narrow(-2, 0, rows);
+    if (cols > 0 && cols < y.size(-1)) y = y.narrow(-1, 0, cols);
+    return y;
   }
   return PolyphaseConvTranspose2d(input, weight, bias, *options.stride(), *options.padding(),
-                                  *options.output_padding());
+                                  *options.output_padding(), {rows, cols});
 }
 
 }  // namespace otgan::nn

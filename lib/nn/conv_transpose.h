@@ -37,9 +37,13 @@ namespace otgan::nn {
 // Equals at::conv_transpose2d(input, weight, bias, stride, padding,
 // output_padding) (groups 1, dilation 1) in value and in every gradient.
 // input [N, in, H, W]; weight [in, out, kh, kw]; bias [out] or undefined.
+// max_output_size {rows, cols} (0 = all) returns only the first rows x cols
+// of that output, and computes only what they need (for generators that crop
+// a 2H + 1 output to 2H).
 at::Tensor PolyphaseConvTranspose2d(const at::Tensor& input, const at::Tensor& weight,
                                     const at::Tensor& bias, at::IntArrayRef stride,
-                                    at::IntArrayRef padding, at::IntArrayRef output_padding);
+                                    at::IntArrayRef padding, at::IntArrayRef output_padding,
+                                    at::IntArrayRef max_output_size = {});
 
 class FastConvTranspose2dImpl : public torch::nn::Cloneable<FastConvTranspose2dImpl> {
  public:
@@ -50,6 +54,9 @@ class FastConvTranspose2dImpl : public torch::nn::Cloneable<FastConvTranspose2dI
   // random stream), so swapping the module type keeps seeded runs identical.
   void reset() override;
   at::Tensor forward(const at::Tensor& input);  // [N, in, H, W] -> [N, out, H', W']
+  // forward(input) cropped to its first rows x cols (0 = all), without
+  // computing the cropped-off outputs.
+  at::Tensor ForwardCropped(const at::Tensor& input, int64_t rows, int64_t cols);
 
   torch::nn::ConvTranspose2dOptions options;
   at::Tensor weight;  // [in, out / groups, kh, kw]

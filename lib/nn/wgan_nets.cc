@@ -19,9 +19,10 @@ torch::nn::ConvTranspose2dOptions Up(int64_t in, int64_t out) {
   return torch::nn::ConvTranspose2dOptions(in, out, kKernel).stride(kStride).padding(1);
 }
 
-// Crops the deconv output to twice the input's H and W.
-at::Tensor Up2x(const at::Tensor& y, const at::Tensor& x) {
-  return y.narrow(2, 0, 2 * x.size(2)).narrow(3, 0, 2 * x.size(3));
+// The deconv of x cropped to twice x's H and W (the cropped-off last row and
+// column are not computed).
+at::Tensor Up2x(FastConvTranspose2d& up, const at::Tensor& x) {
+  return up->ForwardCropped(x, 2 * x.size(2), 2 * x.size(3));
 }
 
 // Stride-2 5x5 conv; the padding is applied by SamePad.
@@ -67,9 +68,9 @@ WganGpGeneratorImpl::WganGpGeneratorImpl(int64_t dim, int64_t latent, bool batch
 
 void WganGpGeneratorImpl::reset() {
   fc_ = register_module("fc", torch::nn::Linear(latent_, 4 * 4 * 4 * dim_));
-  up1_ = register_module("up1", torch::nn::ConvTranspose2d(Up(4 * dim_, 2 * dim_)));
-  up2_ = register_module("up2", torch::nn::ConvTranspose2d(Up(2 * dim_, dim_)));
-  up3_ = register_module("up3", torch::nn::ConvTranspose2d(Up(dim_, 1)));
+  up1_ = register_module("up1", FastConvTranspose2d(Up(4 * dim_, 2 * dim_)));
+  up2_ = register_module("up2", FastConvTranspose2d(Up(2 * dim_, dim_)));
+  up3_ = register_module("up3", FastConvTranspose2d(Up(dim_, 1)));
   if (batch_norm_) {
     bn1_ = register_module("bn1", torch::nn::BatchNorm1d(TflibBatchNorm(4 * 4 * 4 * dim_)));
     bn2_ = register_module("bn2", torch::nn::BatchNorm2d(TflibBatchNorm(2 * dim_)));
@@ -93,13 +94,13 @@ at::Tensor WganGpGeneratorImpl::forward(const at::Tensor& z) {
   at::Tensor h = fc_->forward(z);
   if (batch_norm_) h = bn1_->forward(h);
   h = at::relu(h).view({-1, 4 * dim_, 4, 4});
-  h = Up2x(up1_->forward(h), h);  // 8x8
+  h = Up2x(up1_, h);  // 8x8
   if (batch_norm_) h = bn2_->forward(h);
   h = at::relu(h).narrow(2, 0, 7).narrow(3, 0, 7);  // crop 7x7
-  h = Up2x(up2_->forward(h), h);                     // 14x14
+  h = Up2x(up2_, h);                     // 14x14
   if (batch_norm_) h = bn3_->forward(h);
   h = at::relu(h);
-  return at::sigmoid(Up2x(up3_->forward(h), h));  // 28x28
+  return at::sigmoid(Up2x(up3_, h));  // 28x28
 }
 
 WganGpCriticImpl::WganGpCriticImpl(int64_t dim, bool batch_norm)

@@ -60,6 +60,11 @@ INSTANTIATE_TEST_SUITE_P(
         Case{3, 128, 64, 8, 8, 5, 5, 2, 2, 2, 2, 1, 1},
         Case{3, 64, 1, 14, 14, 5, 5, 2, 2, 2, 2, 1, 1},
         Case{3, 64, 1, 16, 16, 5, 5, 2, 2, 2, 2, 1, 1},
+        // k5 s2 p1 op0 (2H + 1 outputs): the TF-SAME adjoint lib/nn/wgan_nets and
+        // laschos_nets use, at their sizes.
+        Case{3, 256, 128, 4, 4, 5, 5, 2, 2, 1, 1, 0, 0},
+        Case{3, 128, 64, 7, 7, 5, 5, 2, 2, 1, 1, 0, 0},
+        Case{3, 64, 1, 16, 16, 5, 5, 2, 2, 1, 1, 0, 0},
         // DCGAN's k4 s2 p1, no output padding.
         Case{2, 8, 5, 5, 5, 4, 4, 2, 2, 1, 1, 0, 0},
         // Stride 1 (a plain correlation with the flipped kernel).
@@ -119,6 +124,27 @@ TEST(FastConvTranspose2d, SameParametersAndOutputAsTorchModule) {
   at::manual_seed(5);
   at::Tensor x = at::randn({2, 12, 7, 7});
   ExpectClose(fast->forward(x), plain->forward(x), "module output");
+}
+
+TEST(FastConvTranspose2d, CroppedForwardEqualsCroppedOutputAndGradients) {
+  auto opts = torch::nn::ConvTranspose2dOptions(16, 8, 5).stride(2).padding(1);
+  at::manual_seed(9);
+  FastConvTranspose2d fast(opts);
+  for (int64_t hw : {4, 7}) {
+    at::Tensor x = at::randn({3, 16, hw, hw}).requires_grad_(true);
+    at::Tensor ref = at::conv_transpose2d(x, fast->weight, fast->bias, {2, 2}, {1, 1}, {0, 0})
+                         .narrow(2, 0, 2 * hw)
+                         .narrow(3, 0, 2 * hw - 1);
+    at::Tensor got = fast->ForwardCropped(x, 2 * hw, 2 * hw - 1);
+    ExpectClose(got, ref, "cropped output");
+    at::Tensor g = at::randn(ref.sizes());
+    auto gref = torch::autograd::grad({ref}, {x, fast->weight, fast->bias}, {g});
+    auto ggot = torch::autograd::grad({got}, {x, fast->weight, fast->bias}, {g});
+    for (int i = 0; i < 3; ++i) ExpectClose(ggot[i], gref[i], "cropped gradient");
+  }
+  at::Tensor x = at::randn({1, 16, 4, 4});
+  EXPECT_EQ(fast->ForwardCropped(x, 0, 0).sizes(), fast->forward(x).sizes());
+  EXPECT_EQ(fast->ForwardCropped(x, 100, 100).sizes(), fast->forward(x).sizes());
 }
 
 TEST(FastConvTranspose2d, GroupsAndDilationFallBackCorrectly) {
