@@ -2,8 +2,9 @@
 // first step (the old behaviour: it trained until the first checkpoint and
 // failed there, leaving a partial folder). The Trainer runs in a child
 // process as an unprivileged user (uid 65534) when the test runs as root,
-// since root may write into a read-only folder; this binary forks before
-// LibTorch starts any thread.
+// since root may write into a read-only folder (skipped when root cannot drop
+// privileges, as inside Bazel's sandbox); this binary forks before LibTorch
+// starts any thread.
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -62,6 +63,11 @@ TEST(UnwritableTest, ReadOnlyCheckpointsFolderIsRefusedBeforeTheFirstStep) {
   waitpid(pid, &status, 0);
   fs::remove_all(root);
   ASSERT_TRUE(WIFEXITED(status));
+  if (WEXITSTATUS(status) == 4) {
+    // Root that cannot become another user (e.g. Bazel's sandbox maps only
+    // uid 0) can write into a read-only folder: nothing to test here.
+    GTEST_SKIP() << "running as root without the right to drop privileges";
+  }
   EXPECT_EQ(WEXITSTATUS(status), 0)
       << "2: it trained although checkpoints/ is read-only; 3: refused for another reason; "
          "4: could not drop root";
