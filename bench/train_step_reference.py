@@ -37,34 +37,46 @@ def median_ms(fn, warmup, iters, max_seconds=1e30):
 
 
 # ---------------------------------------------------------------- nets
-class WganGpGenerator(nn.Module):  # gan_mnist.py, DIM 64
-    def __init__(self, dim=64, latent=128):
+def bn_or_id(features, bn, two_d=True):
+    if not bn:
+        return nn.Identity()
+    cls = nn.BatchNorm2d if two_d else nn.BatchNorm1d
+    return cls(features, eps=1e-5, track_running_stats=False)  # batch statistics always
+
+
+class WganGpGenerator(nn.Module):  # gan_mnist.py, DIM 64 (bn: MODE='wgan')
+    def __init__(self, dim=64, latent=128, bn=False):
         super().__init__()
         self.dim = dim
         self.fc = nn.Linear(latent, 4 * 4 * 4 * dim)
+        self.bn1 = bn_or_id(4 * 4 * 4 * dim, bn, two_d=False)
         self.up1 = nn.ConvTranspose2d(4 * dim, 2 * dim, 5, 2, 2, 1)
+        self.bn2 = bn_or_id(2 * dim, bn)
         self.up2 = nn.ConvTranspose2d(2 * dim, dim, 5, 2, 2, 1)
+        self.bn3 = bn_or_id(dim, bn)
         self.up3 = nn.ConvTranspose2d(dim, 1, 5, 2, 2, 1)
 
     def forward(self, z):
-        h = F.relu(self.fc(z)).view(-1, 4 * self.dim, 4, 4)
-        h = F.relu(self.up1(h))[:, :, :7, :7]
-        h = F.relu(self.up2(h))
+        h = F.relu(self.bn1(self.fc(z))).view(-1, 4 * self.dim, 4, 4)
+        h = F.relu(self.bn2(self.up1(h)))[:, :, :7, :7]
+        h = F.relu(self.bn3(self.up2(h)))
         return torch.sigmoid(self.up3(h))
 
 
 class WganGpCritic(nn.Module):
-    def __init__(self, dim=64):
+    def __init__(self, dim=64, bn=False):
         super().__init__()
         self.c1 = nn.Conv2d(1, dim, 5, 2, 2)
         self.c2 = nn.Conv2d(dim, 2 * dim, 5, 2, 2)
+        self.bn2 = bn_or_id(2 * dim, bn)
         self.c3 = nn.Conv2d(2 * dim, 4 * dim, 5, 2, 2)
+        self.bn3 = bn_or_id(4 * dim, bn)
         self.fc = nn.Linear(4 * 4 * 4 * dim, 1)
 
     def forward(self, x):
         h = F.leaky_relu(self.c1(x), 0.2)
-        h = F.leaky_relu(self.c2(h), 0.2)
-        h = F.leaky_relu(self.c3(h), 0.2)
+        h = F.leaky_relu(self.bn2(self.c2(h)), 0.2)
+        h = F.leaky_relu(self.bn3(self.c3(h)), 0.2)
         return self.fc(h.flatten(1)).squeeze(1)
 
 
@@ -197,8 +209,13 @@ def transport_cost(c, eps, iters, envelope):
     return (p * c).sum()
 
 
-def energy_distance(ex, ex2, ey, ey2, eps, iters):
-    w = lambda a, b: transport_cost(1 - a @ b.t(), eps, iters, True)
+def sq_dist(a, b):
+    return (a.pow(2).sum(1, keepdim=True) + b.pow(2).sum(1)[None, :] - 2 * a @ b.t()).clamp_min(0)
+
+
+def energy_distance(ex, ex2, ey, ey2, eps, iters, cosine=True):
+    cost = (lambda a, b: 1 - a @ b.t()) if cosine else sq_dist
+    w = lambda a, b: transport_cost(cost(a, b), eps, iters, True)
     return (w(ex, ey) + w(ex, ey2) + w(ex2, ey) + w(ex2, ey2)
             - 2 * w(ex, ex2) - 2 * w(ey, ey2))
 
@@ -206,21 +223,25 @@ def energy_distance(ex, ex2, ey, ey2, eps, iters):
 # ---------------------------------------------------------------- methods
 def wgan_mnist(gp):
     batch = 50 if gp else 64
-    G, D = WganGpGenerator(), WganGpCritic()
+    bn = not gp
+    G, D = WganGpGenerator(bn=bn), WganGpCritic(bn=bn)
     if gp:
         gopt = torch.optim.Adam(G.parameters(), 1e-4, betas=(0.5, 0.9))
         dopt = torch.optim.Adam(D.parameters(), 1e-4, betas=(0.5, 0.9))
-    else:
-        gopt = torch.optim.RMSprop(G.parameters(), 5e-5)
-        dopt = torch.optim.RMSprop(D.parameters(), 5e-5)
+    else:  # TF1 RMSProp's decay and eps (PyTorch's update otherwise)
+        gopt = torch.optim.RMSprop(G.parameters(), 5e-5, alpha=0.9, eps=1e-10)
+        dopt = torch.optim.RMSprop(D.parameters(), 5e-5, alpha=0.9, eps=1e-10)
 
     def step():
         for _ in range(5):
             real = torch.rand(batch, 1, 28, 28)
             with torch.no_grad():
                 fake = G(torch.randn(batch, 128))
-            out = D(torch.cat([real, fake], 0))
-            loss = out[batch:].mean() - out[:batch].mean()
+            if bn:
+                loss = D(fake).mean() - D(real).mean()
+            else:
+                out = D(torch.cat([real, fake], 0))
+                loss = out[batch:].mean() - out[:batch].mean()
             if gp:
                 loss = loss + gradient_penalty(D, real, fake, 10.0)
             dopt.zero_grad()
@@ -245,28 +266,25 @@ def wgan_mnist(gp):
 
 
 def otgan(mnist):
-    batch, eps, iters = 256, 1.0 / 500, 500
+    batch = 256
+    eps, iters = (1.0 / 500, 500) if mnist else (1.0 / 50, 10)
     if mnist:
         G, D = OtganGenerator(), OtganCritic()
         embed = D
         real = lambda: torch.rand(batch, 1, 28, 28) * 2 - 1
         lat = lambda: torch.rand(batch, 100) * 2 - 1
     else:
-        G, D = mlp([2, 512, 512, 512, 2]), mlp([2, 512, 512, 512, 32])
-
-        def embed(x):
-            v = D(x)
-            return v / v.norm(dim=1, keepdim=True).clamp_min(1e-12)
-
-        real = lambda: torch.randn(batch, 2)
-        lat = lambda: torch.randn(batch, 2)
+        G, D = mlp([256, 128, 128, 128, 2]), mlp([2, 32, 32, 32, 16])
+        embed = lambda x: D(x / 4) / 32 ** 0.5
+        real = lambda: torch.randn(batch, 2) * 0.2 + 2
+        lat = lambda: torch.randn(batch, 256)
     gopt = torch.optim.Adam(G.parameters(), 3e-4, betas=(0.5, 0.999))
     dopt = torch.optim.Adam(D.parameters(), 3e-4, betas=(0.5, 0.999))
 
     def critic_update():
         with torch.no_grad():
             y, y2 = G(lat()), G(lat())
-        l = energy_distance(embed(real()), embed(real()), embed(y), embed(y2), eps, iters)
+        l = energy_distance(embed(real()), embed(real()), embed(y), embed(y2), eps, iters, mnist)
         dopt.zero_grad()
         (-l).backward()
         dopt.step()
@@ -274,7 +292,7 @@ def otgan(mnist):
 
     def gen_update():
         x, x2 = real(), real()
-        l = energy_distance(embed(x), embed(x2), embed(G(lat())), embed(G(lat())), eps, iters)
+        l = energy_distance(embed(x), embed(x2), embed(G(lat())), embed(G(lat())), eps, iters, mnist)
         gopt.zero_grad()
         l.backward()
         gopt.step()
@@ -410,7 +428,8 @@ def main():
             times[name + suffix] = median_ms(fn, args.warmup, args.iters, args.max_seconds)
             print(json.dumps({"method": name + suffix, "ms": times[name + suffix]}), flush=True)
         if name.startswith("otgan"):
-            ms = times[name + ".gen_update"] + times[name + ".critic_update"] / 3
+            share = 1 / 3 if name == "otgan_mnist" else 1.0
+            ms = times[name + ".gen_update"] + times[name + ".critic_update"] * share
             print(json.dumps({"method": name, "ms": ms}), flush=True)
 
 
