@@ -281,7 +281,9 @@ absl::Status Run(const CommonConfig& c, data::DatasetName dataset) {
              : "1 - SSIM(x+1, y+1; max_val 2, 4x4 Gaussian window sigma 1.5, k1 0.01, k2 0.03, "
                "VALID) = tf.image.ssim as in Assignment_model.py:160";
   OTGAN_RETURN_IF_ERROR(StartRun(
-      c, {{"eval_dataset", data::DatasetNameString(dataset)},
+      c, {{"paper", "laschos"},
+          {"method", absl::StrCat("assigner_", a.cost_name)},
+          {"eval_dataset", data::DatasetNameString(dataset)},
           {"sample_range", "-1,1"},
           {"image_size", "32"},
           {"sample_shape", "N,1,32,32"},

@@ -147,7 +147,9 @@ absl::Status Run(const CommonConfig& common) {
 
   OTGAN_RETURN_IF_ERROR(StartRun(
       common,
-      {{"eval_dataset", "mnist"},
+      {{"paper", "otgan"},
+       {"method", "otgan"},
+       {"eval_dataset", "mnist"},
        {"sample_range", "0,1"},
        {"settings_source",
         "paper (loss, envelope gradient, eps 1/500, 500 iterations, 3 generator steps per "

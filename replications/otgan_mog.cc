@@ -158,7 +158,9 @@ absl::Status Run(const CommonConfig& common) {
 
   OTGAN_RETURN_IF_ERROR(StartRun(
       common,
-      {{"eval_dataset", toy.name()},
+      {{"paper", "otgan"},
+       {"method", "otgan"},
+       {"eval_dataset", toy.name()},
        {"sample_range", "0,1"},
        {"settings_source",
         "code: openai/ot-gan@e0673f0 toy_example/med_gan_toy_example2.ipynb and matching_cpu.py "

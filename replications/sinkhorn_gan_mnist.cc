@@ -122,7 +122,9 @@ absl::Status Run(const CommonConfig& common) {
   const int64_t steps = StepsFor(common, /*smoke=*/40, /*cpu=*/paper_steps, /*paper=*/paper_steps);
 
   OTGAN_RETURN_IF_ERROR(StartRun(
-      common, {{"eval_dataset", "mnist"},
+      common, {{"paper", "genevay"},
+       {"method", "sinkhorn_gan"},
+       {"eval_dataset", "mnist"},
                {"sample_range", "0,1"},
                {"settings_source",
                 "code (audeg/Sinkhorn-GAN mke_tf.py: sqeuclidean pixel cost, eps 1, L 50 unrolled, "

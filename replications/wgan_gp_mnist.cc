@@ -83,7 +83,9 @@ absl::Status Run(const CommonConfig& c) {
                          MnistWgan::Make(c, w.dim, w.latent, w.optimizer, w.net));
 
   OTGAN_RETURN_IF_ERROR(StartRun(
-      c, {{"eval_dataset", "mnist"},
+      c, {{"paper", "wgangp"},
+       {"method", "wgan_gp"},
+       {"eval_dataset", "mnist"},
           {"sample_range", "0,1"},
           {"sample_shape", "N,1,28,28"},
           {"settings_source", w.betas_name},

@@ -151,7 +151,9 @@ absl::Status Run(const CommonConfig& c) {
   at::Generator data_gen = at::make_generator<at::CPUGeneratorImpl>(c.seed + 1);
 
   OTGAN_RETURN_IF_ERROR(StartRun(
-      c, {{"eval_dataset", t.dataset},
+      c, {{"paper", "wgangp"},
+       {"method", "wgan_gp"},
+       {"eval_dataset", t.dataset},
           {"sample_shape", "N,2"},
           {"sample_range", "points in R^2"},
           {"settings_source", t.betas_name == "code" ? "code" : "code (betas from paper)"},

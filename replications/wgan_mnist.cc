@@ -142,7 +142,9 @@ absl::Status Run(const CommonConfig& c) {
                          MnistWgan::Make(c, w.dim, w.latent, w.optimizer, w.net));
 
   OTGAN_RETURN_IF_ERROR(StartRun(
-      c, {{"eval_dataset", "mnist"},
+      c, {{"paper", "wgan"},
+       {"method", "wgan"},
+       {"eval_dataset", "mnist"},
           {"sample_range", "0,1"},
           {"sample_shape", "N,1,28,28"},
           {"settings_source", "code"},
