@@ -221,6 +221,20 @@ def energy_distance(ex, ex2, ey, ey2, eps, iters, cosine=True):
 
 
 # ---------------------------------------------------------------- methods
+def wgan_generator_step(G, D, gopt, batch, latent):
+    """One WGAN generator update, -mean D(G(z)), z ~ N(0, I), with the critic
+    frozen (as the C++ WganGeneratorUpdate, replications/wgan_family.cc)."""
+    for p in D.parameters():
+        p.requires_grad_(False)
+    gl = -D(G(torch.randn(batch, latent))).mean()
+    gopt.zero_grad()
+    gl.backward()
+    gopt.step()
+    for p in D.parameters():
+        p.requires_grad_(True)
+    gl.item()
+
+
 def wgan_mnist(gp):
     batch = 50 if gp else 64
     bn = not gp
@@ -252,15 +266,7 @@ def wgan_mnist(gp):
                     for p in D.parameters():
                         p.clamp_(-0.01, 0.01)
             loss.item()
-        for p in D.parameters():
-            p.requires_grad_(False)
-        gl = -D(G(torch.randn(batch, 128))).mean()
-        gopt.zero_grad()
-        gl.backward()
-        gopt.step()
-        for p in D.parameters():
-            p.requires_grad_(True)
-        gl.item()
+        wgan_generator_step(G, D, gopt, batch, 128)
 
     return {"": step}
 
@@ -386,15 +392,7 @@ def wgan_gp_toy():
             loss.backward()
             dopt.step()
             loss.item()
-        for p in D.parameters():
-            p.requires_grad_(False)
-        gl = -D(G(torch.randn(batch, 2))).mean()
-        gopt.zero_grad()
-        gl.backward()
-        gopt.step()
-        for p in D.parameters():
-            p.requires_grad_(True)
-        gl.item()
+        wgan_generator_step(G, D, gopt, batch, 2)
 
     return {"": step}
 
