@@ -321,7 +321,8 @@ absl::Status Run(const CommonConfig& c, data::DatasetName dataset) {
                    "both nets [tf.layers / keras defaults; no kernel_initializer in "
                    "DeconvNew32.py, DenseCritic.py]"},
           {"smoke_overrides", a.smoke.Describe()},
-          {"eval_seed", absl::StrCat(EvalSeed(c))}}));
+          {"eval_seed", absl::StrCat(EvalSeed(c))},
+          EvalCurveFact(c, a.trainer.total_steps)}));
 
   train::Trainer trainer(a.trainer);
   trainer.AddModule("generator", gen.ptr());
@@ -338,6 +339,21 @@ absl::Status Run(const CommonConfig& c, data::DatasetName dataset) {
   grid.lo = -1.0;
   grid.hi = 1.0;
   trainer.SetSampleFn([&] { return gen->forward(fixed_z); }, grid);
+  // The curve's latents follow the model's law: distinct centres plus noise.
+  const at::Tensor centres_cpu = centres.to(at::kCPU);
+  OTGAN_RETURN_IF_ERROR(AttachEvalCurve(
+      c, a.trainer.total_steps, trainer,
+      EvalCurveTarget{.dataset = dataset, .image_size = 32, .range = eval::PixelRange::kMinusOneOne},
+      [&](int64_t n, at::Generator& g) {
+        at::Tensor pick = at::randperm(a.latent_centres, g, at::TensorOptions().dtype(at::kLong))
+                              .narrow(0, 0, std::min(n, a.latent_centres));
+        if (n > a.latent_centres) {
+          pick = pick.repeat({(n + a.latent_centres - 1) / a.latent_centres}).narrow(0, 0, n);
+        }
+        return centres_cpu.index_select(0, pick) +
+               a.latent_sigma * at::randn({n, a.latent}, g, at::TensorOptions().dtype(at::kFloat));
+      },
+      [&](const at::Tensor& z) { return gen->forward(z); }));
 
   const int64_t loops = a.trainer.total_steps;
   const AssignerPhaseFns phase_fns{

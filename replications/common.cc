@@ -19,6 +19,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "lib/eval/eval_curve.h"
 #include "lib/eval/run_eval.h"
 #include "lib/io/flag_values.h"
 #include "lib/io/manifest.h"
@@ -43,6 +44,11 @@ ABSL_FLAG(std::string, classifier_weights, "",
           "(default: this binary's runfiles, else <workspace>/eval/weights)");
 ABSL_FLAG(int64_t, eval_samples, 0,
           "generated samples for the evaluation; 0 = 500 for smoke, else 5000");
+
+ABSL_FLAG(int64_t, eval_every, 0,
+          "evaluation curve (eval_curve.csv: IS, FID-LeNet, pixel W1 of 1000 samples, about 2 s "
+          "per point) every this many generator iterations; 0 = the budget's default (smoke: off, "
+          "else a twentieth of the run), -1 = off");
 
 namespace otgan::replications {
 namespace fs = std::filesystem;
@@ -69,6 +75,11 @@ absl::StatusOr<CommonConfig> CommonConfigFromFlags(const std::string& target) {
   if (c.eval_samples < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("--eval_samples=", c.eval_samples, ": expected 0 (default) or a positive count"));
+  }
+  c.eval_every = absl::GetFlag(FLAGS_eval_every);
+  if (c.eval_every < -1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--eval_every=", c.eval_every, ": expected -1 (off), 0 (budget default) or a positive count"));
   }
   if (c.resume && !fs::exists(fs::path(c.run_dir) / "checkpoints")) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -279,6 +290,75 @@ absl::Status WriteEvalSamplesOf(const CommonConfig& config, const LatentDrawFn& 
     eval = parts.size() == 1 ? parts[0] : at::cat(parts);
   }
   return io::WriteNpy((fs::path(config.run_dir) / "samples_eval.npy").string(), eval);
+}
+
+namespace {
+constexpr int64_t kCurveSamples = 1000;
+constexpr int64_t kCurveChunk = 500;
+}  // namespace
+
+int64_t EvalEveryFor(const CommonConfig& config, int64_t total_steps) {
+  if (config.eval_every > 0) return config.eval_every;
+  if (config.eval_every < 0 || config.budget == train::Budget::kSmoke) return 0;
+  return std::max<int64_t>(1, total_steps / 20);
+}
+
+std::pair<std::string, std::string> EvalCurveFact(const CommonConfig& config,
+                                                  int64_t total_steps) {
+  const int64_t every = EvalEveryFor(config, total_steps);
+  if (every == 0) return {"eval_curve", "off"};
+  return {"eval_curve",
+          absl::StrCat("eval_curve.csv at step 0, every ", every,
+                       " generator iterations and at the end: ", kCurveSamples,
+                       " samples from fixed latents; lib/eval/eval_curve.h; its time is left "
+                       "out of the training seconds")};
+}
+
+absl::Status AttachEvalCurve(const CommonConfig& config, int64_t total_steps,
+                             train::Trainer& trainer, const EvalCurveTarget& target,
+                             const LatentDrawFn& draw, const GenerateFn& generate) {
+  const int64_t every = EvalEveryFor(config, total_steps);
+  if (every == 0) return absl::OkStatus();
+  eval::EvalCurveOptions opt;
+  opt.dataset = target.dataset;
+  opt.data_dir = config.data_dir;
+  opt.weights_dir = absl::GetFlag(FLAGS_classifier_weights);
+  opt.num_samples = kCurveSamples;
+  opt.seed = config.seed;
+  opt.image_size = target.image_size;
+  OTGAN_ASSIGN_OR_RETURN(std::unique_ptr<eval::EvalCurve> curve, eval::EvalCurve::Create(opt));
+  at::Tensor z;
+  {
+    torch::NoGradGuard no_grad;
+    at::Generator g = at::make_generator<at::CPUGeneratorImpl>(EvalSeed(config) + 1);
+    z = draw(kCurveSamples, g);
+  }
+  std::fprintf(stderr, "%s: evaluation curve every %lld steps into eval_curve.csv: %s\n",
+               config.target.c_str(), static_cast<long long>(every),
+               curve->Description().c_str());
+  std::shared_ptr<eval::EvalCurve> shared(std::move(curve));
+  const c10::Device device = config.device;
+  const eval::PixelRange range = target.range;
+  trainer.SetEvalFn(
+      every, eval::EvalCurve::MetricNames(),
+      [shared, z, device, range, generate](int64_t) -> absl::StatusOr<train::StepLosses> {
+        std::vector<at::Tensor> parts;
+        for (const at::Tensor& zc : z.split(kCurveChunk)) {
+          parts.push_back(generate(zc.to(device)).detach().to(at::kCPU, at::kFloat));
+        }
+        OTGAN_ASSIGN_OR_RETURN(auto metrics, shared->Evaluate(at::cat(parts), range));
+        return train::StepLosses(metrics.begin(), metrics.end());
+      });
+  return absl::OkStatus();
+}
+
+absl::Status AttachEvalCurve(const CommonConfig& config, int64_t total_steps,
+                             train::Trainer& trainer, const EvalCurveTarget& target,
+                             int64_t latent, const GenerateFn& generate) {
+  return AttachEvalCurve(
+      config, total_steps, trainer, target,
+      [latent](int64_t n, at::Generator& g) { return at::randn({n, latent}, g, at::kFloat); },
+      generate);
 }
 
 }  // namespace otgan::replications

@@ -28,6 +28,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "lib/data/dataset.h"
+#include "lib/eval/lenet.h"
 #include "lib/train/schedule.h"
 #include "lib/train/trainer.h"
 
@@ -40,6 +41,7 @@ ABSL_DECLARE_FLAG(bool, resume);
 ABSL_DECLARE_FLAG(std::string, data_dir);
 ABSL_DECLARE_FLAG(int64_t, steps);
 ABSL_DECLARE_FLAG(int64_t, eval_samples);
+ABSL_DECLARE_FLAG(int64_t, eval_every);
 
 namespace otgan::replications {
 
@@ -54,6 +56,7 @@ struct CommonConfig {
   std::string data_dir;      // where mnist/ and fashion/ live
   int64_t steps_override = 0;   // --steps: 0 = the budget's step count
   int64_t eval_samples = 0;     // --eval_samples: 0 = the budget's default
+  int64_t eval_every = 0;       // --eval_every: 0 = the budget's default, -1 = off
 };
 
 // Reads and validates the common flags; the default run folder is
@@ -191,6 +194,43 @@ absl::Status WriteEvalSamples(const CommonConfig& config, int64_t latent,
 using LatentDrawFn = std::function<at::Tensor(int64_t n, at::Generator& gen)>;
 absl::Status WriteEvalSamplesOf(const CommonConfig& config, const LatentDrawFn& draw,
                                 const GenerateFn& generate, int64_t chunk = 0);
+
+// ---------------------------------------------------------------------------
+// The evaluation curve (<run_dir>/eval_curve.csv, lib/eval/eval_curve.h)
+// ---------------------------------------------------------------------------
+
+// Points of the curve, in generator iterations: --eval_every when > 0; off
+// (0) for --eval_every=-1 and, by default, at --budget=smoke; else by default
+// a twentieth of the run (at least 1), so every curve has about 20 points
+// besides step 0.
+int64_t EvalEveryFor(const CommonConfig& config, int64_t total_steps);
+
+// The manifest fact ("eval_curve", "<interval and protocol>") for a run of
+// total_steps (say "off" when EvalEveryFor is 0).
+std::pair<std::string, std::string> EvalCurveFact(const CommonConfig& config, int64_t total_steps);
+
+// What the curve scores: generated images [N, 1, image_size, image_size] in
+// `range`, against `dataset`.
+struct EvalCurveTarget {
+  data::DatasetName dataset = data::DatasetName::kMnist;
+  int image_size = 28;
+  eval::PixelRange range = eval::PixelRange::kZeroOne;
+};
+
+// When EvalEveryFor(config, total_steps) > 0, loads the curve's classifier and
+// real sets and sets trainer's eval function: 1000 images generated from
+// latents drawn once, here, by draw(1000, g) with a generator g of its own
+// (seeded from EvalSeed, so the training draws are untouched and --resume
+// stays bit-exact), mapped through `generate` on config.device in chunks of
+// 500, no autograd. Prints the protocol on stderr. A no-op when off.
+absl::Status AttachEvalCurve(const CommonConfig& config, int64_t total_steps,
+                             train::Trainer& trainer, const EvalCurveTarget& target,
+                             const LatentDrawFn& draw, const GenerateFn& generate);
+
+// The same with latents z ~ N(0, I_latent).
+absl::Status AttachEvalCurve(const CommonConfig& config, int64_t total_steps,
+                             train::Trainer& trainer, const EvalCurveTarget& target,
+                             int64_t latent, const GenerateFn& generate);
 
 }  // namespace otgan::replications
 

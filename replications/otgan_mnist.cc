@@ -180,7 +180,8 @@ absl::Status Run(const CommonConfig& common) {
                         "raw/eval.json, except at --budget=smoke)"},
        {"latent_distribution", "U[-1,1]^latent"},
        {"total_steps", absl::StrCat(steps)},
-       {"paper_batch_size", "8000 (8 GPUs, CIFAR-10)"}}));
+       {"paper_batch_size", "8000 (8 GPUs, CIFAR-10)"},
+       EvalCurveFact(common, steps)}));
 
   nn::OtganGenerator gen(cfg.gen_dim, cfg.latent);
   nn::OtganCritic critic(cfg.critic_dim);
@@ -209,6 +210,13 @@ absl::Status Run(const CommonConfig& common) {
   at::Generator grid_gen = at::make_generator<at::CPUGeneratorImpl>(common.seed + 0x9d1d);
   const at::Tensor fixed_z = (at::rand({100, cfg.latent}, grid_gen, at::kFloat) * 2 - 1).to(common.device);
   trainer.SetSampleFn([&] { return To01(gen_ema->forward(fixed_z)); }, io::GridOptions{});
+  const LatentDrawFn draw = [&](int64_t n, at::Generator& g) {
+    return at::rand({n, cfg.latent}, g, at::kFloat) * 2 - 1;
+  };
+  // The curve scores the EMA generator, as eval.json does.
+  OTGAN_RETURN_IF_ERROR(AttachEvalCurve(
+      common, steps, trainer, EvalCurveTarget{.range = eval::PixelRange::kZeroOne}, draw,
+      [&](const at::Tensor& z) { return To01(gen_ema->forward(z)); }));
 
   OTGAN_RETURN_IF_ERROR(RunOtganTraining(
       trainer, cfg,
@@ -226,9 +234,6 @@ absl::Status Run(const CommonConfig& common) {
 
   // The raw generator (train.py saves and scores both): raw/ holds its grid,
   // evaluation samples (the same latents as the EMA's), manifest and eval.json.
-  const LatentDrawFn draw = [&](int64_t n, at::Generator& g) {
-    return at::rand({n, cfg.latent}, g, at::kFloat) * 2 - 1;
-  };
   const fs::path run_dir(common.run_dir);
   const fs::path raw_dir = run_dir / "raw";
   std::error_code ec;

@@ -136,7 +136,8 @@ absl::Status Run(const CommonConfig& common) {
                {"latent_distribution", "U[0,1]^latent"},
                {"total_steps", absl::StrCat(steps)},
                {"paper_steps", absl::StrCat(paper_steps, " (70 epochs of ", n_train / cfg.batch_size,
-                                            " batches)")}}));
+                                            " batches)")},
+               EvalCurveFact(common, steps)}));
 
   nn::Mlp gen(nn::MlpOptions{.in = cfg.latent,
                              .hidden = {500, 500},
@@ -161,6 +162,10 @@ absl::Status Run(const CommonConfig& common) {
   io::GridOptions grid;
   grid.rows = grid.cols = kManifoldSide;
   trainer.SetSampleFn([&] { return gen->forward(manifold_z).view({-1, 1, 28, 28}); }, grid);
+  OTGAN_RETURN_IF_ERROR(AttachEvalCurve(
+      common, steps, trainer, EvalCurveTarget{},
+      [&](int64_t n, at::Generator& g) { return at::rand({n, cfg.latent}, g, at::kFloat); },
+      [&](const at::Tensor& z) { return gen->forward(z).view({-1, 1, 28, 28}); }));
 
   const at::TensorOptions zopt = at::TensorOptions().dtype(at::kFloat).device(common.device);
   OTGAN_RETURN_IF_ERROR(trainer.Run(

@@ -97,10 +97,13 @@ absl::Status Run(const CommonConfig& c) {
           {"data", "MNIST train 60000 images in [0,1] (the code trained on its 50000-image split)"},
           {"total_steps", absl::StrCat(w.trainer.total_steps)},
           {"smoke_overrides", w.smoke.Describe()},
-          {"eval_seed", absl::StrCat(EvalSeed(c))}}));
+          {"eval_seed", absl::StrCat(EvalSeed(c))},
+          EvalCurveFact(c, w.trainer.total_steps)}));
 
   train::Trainer trainer(w.trainer);
   m->Register(trainer);
+  OTGAN_RETURN_IF_ERROR(AttachEvalCurve(c, w.trainer.total_steps, trainer, EvalCurveTarget{},
+                                        w.latent, m->Generate()));
 
   const train::CriticFn critic_fn = m->Critic();
   auto step = [&](int64_t it) -> absl::StatusOr<train::StepLosses> {

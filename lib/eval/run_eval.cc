@@ -108,9 +108,8 @@ absl::StatusOr<at::Tensor> ReadSamples(const std::string& path, int64_t max_samp
   return x;
 }
 
-// Where lenet_<dataset>.pt lives: weights_dir when given (a folder holding
-// it, or the file itself); else the binary's runfiles (data =
-// ["//eval:weights"]; any working directory), the workspace, "eval/weights".
+}  // namespace
+
 absl::StatusOr<std::string> FindWeights(const std::string& weights_dir,
                                         const std::string& dataset) {
   const std::string file = absl::StrCat("lenet_", dataset, ".pt");
@@ -134,6 +133,8 @@ absl::StatusOr<std::string> FindWeights(const std::string& weights_dir,
                                           absl::StrJoin(candidates, " or "),
                                           " (committed under eval/weights/)"));
 }
+
+namespace {
 
 std::string DefaultCommand(const std::string& run_dir, const std::string& data_dir,
                            const RunEvalOptions& o) {

@@ -50,6 +50,11 @@ namespace otgan::eval {
 // Sample count from which the Laschos pixel W1 protocol (5000 real) applies.
 inline constexpr int64_t kLaschosNumReal = 5000;
 
+// Where lenet_<dataset>.pt ("mnist" | "fashion") lives: weights_dir when
+// given (a folder holding it, or the file itself); else the binary's runfiles
+// (data = ["//eval:weights"]), <workspace>/eval/weights, "eval/weights".
+absl::StatusOr<std::string> FindWeights(const std::string& weights_dir, const std::string& dataset);
+
 struct RunEvalOptions {
   std::string data_dir;     // empty = otgan::DefaultDataDir()
   // Folder holding lenet_<dataset>.pt, or that file itself (--classifier_weights).

@@ -208,9 +208,48 @@ std::string Trainer::metrics_path() const {
   return (fs::path(config_.run_dir) / "metrics.csv").string();
 }
 
-absl::StatusOr<std::string> Trainer::MetricsToKeep(int64_t start_step,
-                                                   const std::vector<std::string>& header) const {
-  const std::string path = metrics_path();
+std::string Trainer::eval_curve_path() const {
+  return (fs::path(config_.run_dir) / "eval_curve.csv").string();
+}
+
+void Trainer::SetEvalFn(int64_t every, std::vector<std::string> metric_names, EvalFn eval_fn) {
+  eval_every_ = every;
+  eval_names_ = std::move(metric_names);
+  eval_fn_ = std::move(eval_fn);
+}
+
+absl::StatusOr<double> Trainer::AppendEvalRow(int64_t step, double train_seconds) {
+  const auto t0 = std::chrono::steady_clock::now();
+  absl::StatusOr<absl::StatusOr<StepLosses>> result = TorchCall(
+      absl::StrCat("evaluation at step ", step), [&] {
+        torch::NoGradGuard no_grad;
+        return eval_fn_(step);
+      });
+  absl::Status st = result.ok() ? result->status() : result.status();
+  if (!st.ok()) {
+    return absl::Status(st.code(), absl::StrCat("evaluation at step ", step, ": ", st.message()));
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::string row = absl::StrCat(step, ",", absl::StrFormat("%.3f", train_seconds), ",",
+                                 absl::StrFormat("%.3f", seconds));
+  for (const auto& name : eval_names_) {
+    auto it = (*result)->find(name);
+    if (it == (*result)->end()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("evaluation at step ", step, ": the eval function returned no '", name, "'"));
+    }
+    absl::StrAppend(&row, ",", FormatValue(it->second));
+  }
+  std::ofstream out(eval_curve_path(), std::ios::app);
+  out << row << '\n';
+  out.flush();
+  if (!out) return absl::UnavailableError(absl::StrCat("cannot append to ", eval_curve_path()));
+  return seconds;
+}
+
+absl::StatusOr<std::string> Trainer::CsvRowsToKeep(const std::string& path, int64_t start_step,
+                                                   const std::vector<std::string>& header) {
   const std::string header_line = absl::StrJoin(header, ",");
   std::string kept = header_line + "\n";
   std::error_code ec;
@@ -299,6 +338,22 @@ absl::Status Trainer::Run(const StepFn& step_fn, const std::vector<std::string>&
           "' is empty, repeated, reserved (step, seconds) or contains a comma/quote/newline"));
     }
   }
+  if (eval_fn_) {
+    if (eval_every_ <= 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("Trainer::SetEvalFn: every must be > 0, got ", eval_every_));
+    }
+    std::set<std::string> eval_seen = {"step", "seconds", "eval_seconds"};
+    for (const auto& name : eval_names_) {
+      if (name.empty() || name.find_first_of(",\n\"") != std::string::npos ||
+          !eval_seen.insert(name).second) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "Trainer::SetEvalFn: metric name '", name,
+            "' is empty, repeated, reserved (step, seconds, eval_seconds) or contains a "
+            "comma/quote/newline"));
+      }
+    }
+  }
   // Every check that can refuse the run, before anything is written.
   OTGAN_RETURN_IF_ERROR(PreflightRunDir(config_.run_dir, config_.resume));
   int64_t start = 0;
@@ -318,6 +373,12 @@ absl::Status Trainer::Run(const StepFn& step_fn, const std::vector<std::string>&
   std::vector<std::string> header = {"step", "seconds"};
   header.insert(header.end(), loss_names.begin(), loss_names.end());
   OTGAN_ASSIGN_OR_RETURN(const std::string metrics_text, MetricsToKeep(start, header));
+  std::string eval_text;
+  if (eval_fn_) {
+    std::vector<std::string> eval_header = {"step", "seconds", "eval_seconds"};
+    eval_header.insert(eval_header.end(), eval_names_.begin(), eval_names_.end());
+    OTGAN_ASSIGN_OR_RETURN(eval_text, CsvRowsToKeep(eval_curve_path(), start, eval_header));
+  }
 
   // All checks passed: lock the folder for the life of the process, then write.
   OTGAN_RETURN_IF_ERROR(MakeDirs(config_.run_dir));
@@ -341,15 +402,24 @@ absl::Status Trainer::Run(const StepFn& step_fn, const std::vector<std::string>&
   }
   steps_done_ = start;
   OTGAN_RETURN_IF_ERROR(io::WriteFileAtomically(metrics_path(), metrics_text));
+  if (eval_fn_) OTGAN_RETURN_IF_ERROR(io::WriteFileAtomically(eval_curve_path(), eval_text));
 
   std::optional<ScopedStopSignals> signals;
   if (config_.handle_signals) signals.emplace();
   ProgressReporter progress(config_.total_steps, start, config_.show_progress ? &std::cerr : nullptr,
                             StderrIsTerminal(), config_.progress_interval_s);
   const auto t0 = std::chrono::steady_clock::now();
+  double eval_seconds = 0;  // this process's evaluations, left out of the training time
   auto elapsed = [&] {
-    return base_elapsed + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return base_elapsed - eval_seconds +
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   };
+  auto evaluate = [&](int64_t at_step) -> absl::Status {
+    OTGAN_ASSIGN_OR_RETURN(double s, AppendEvalRow(at_step, elapsed()));
+    eval_seconds += s;
+    return absl::OkStatus();
+  };
+  if (eval_fn_ && start == 0) OTGAN_RETURN_IF_ERROR(evaluate(0));
 
   NamedValues shown;
   for (int64_t step = start; step < config_.total_steps; ++step) {
@@ -395,6 +465,9 @@ absl::Status Trainer::Run(const StepFn& step_fn, const std::vector<std::string>&
       std::string row = absl::StrCat(done, ",", absl::StrFormat("%.3f", elapsed()));
       for (const auto& [name, value] : shown) absl::StrAppend(&row, ",", FormatValue(value));
       OTGAN_RETURN_IF_ERROR(AppendMetricsRow(row));
+    }
+    if (eval_fn_ && (done % eval_every_ == 0 || done == config_.total_steps)) {
+      OTGAN_RETURN_IF_ERROR(evaluate(done));
     }
     progress.Update(done, shown);
     // Step 1 too, so that a user sees a grid within seconds of starting.

@@ -36,7 +36,13 @@
 //     batch and no random draws): <run_dir>/samples/step_<k>.png after the
 //     first step of a fresh run (so a grid exists within seconds) and every
 //     sample_every steps, copied to <run_dir>/samples_latest.png; at the end
-//     <run_dir>/samples_final.npy and samples_final.png.
+//     <run_dir>/samples_final.npy and samples_final.png;
+//   - an evaluation curve (SetEvalFn): <run_dir>/eval_curve.csv,
+//     "step,seconds,eval_seconds,<metric names>", one row before the first
+//     step of a fresh run (step 0), every eval_every steps and after the last
+//     step; kept and truncated on resume like metrics.csv. The evaluation's
+//     own time is not training time: it is left out of `seconds` (in both
+//     csv files and the checkpoints) and reported as eval_seconds.
 // Writing manifest.json is left to the executable (it knows its flags).
 //
 //   otgan::train::Trainer trainer(config);
@@ -130,6 +136,13 @@ class Trainer {
   // Images [N, C, H, W] for the sample grids (called under NoGradGuard).
   void SetSampleFn(std::function<at::Tensor()> sample_fn, io::GridOptions options);
 
+  // Evaluates the model during training (see the file comment): `eval_fn`
+  // returns each of `metric_names` ("step", "seconds" and "eval_seconds" are
+  // reserved) and must not draw from a registered random source (use its own
+  // fixed latents), so that a resumed run stays bit-identical. every > 0.
+  using EvalFn = std::function<absl::StatusOr<StepLosses>(int64_t step)>;
+  void SetEvalFn(int64_t every, std::vector<std::string> metric_names, EvalFn eval_fn);
+
   // Trains from step 0 (or the resumed step) to total_steps. Every step's
   // losses must contain each of `loss_names` (the metrics.csv columns, in
   // this order; "step" and "seconds" are reserved); extra entries are ignored.
@@ -143,12 +156,21 @@ class Trainer {
   int64_t steps_done() const { return steps_done_; }
   std::string checkpoint_dir() const;
   std::string metrics_path() const;
+  std::string eval_curve_path() const;
   TrainingState& state() { return state_; }
 
  private:
   // The metrics.csv text a run starting at start_step begins with (read only).
   absl::StatusOr<std::string> MetricsToKeep(int64_t start_step,
-                                            const std::vector<std::string>& header) const;
+                                            const std::vector<std::string>& header) const {
+    return CsvRowsToKeep(metrics_path(), start_step, header);
+  }
+  // The rows of the step-keyed csv file `path` up to start_step, under `header`.
+  static absl::StatusOr<std::string> CsvRowsToKeep(const std::string& path, int64_t start_step,
+                                                   const std::vector<std::string>& header);
+  // One eval_curve.csv row for `step` (training seconds `train_seconds`);
+  // returns the seconds the evaluation took.
+  absl::StatusOr<double> AppendEvalRow(int64_t step, double train_seconds);
   // The checkpoint to resume from (newest that verifies), loaded into state_;
   // fills skipped_ with the newer ones that failed.
   absl::StatusOr<CheckpointInfo> LoadResumeCheckpoint();
@@ -159,6 +181,9 @@ class Trainer {
   TrainerConfig config_;
   TrainingState state_;
   std::function<at::Tensor()> sample_fn_;
+  EvalFn eval_fn_;
+  int64_t eval_every_ = 0;
+  std::vector<std::string> eval_names_;
   io::GridOptions grid_options_;
   int64_t steps_done_ = 0;
   std::optional<std::pair<int64_t, std::string>> last_checkpoint_;

@@ -3,7 +3,9 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <chrono>
 #include <limits>
+#include <thread>
 
 #include <ATen/Parallel.h>
 
@@ -130,6 +132,92 @@ TEST(TrainerTest, MetricsAfterResumeAreTruncatedThenAppended) {
     return std::stod(cells[1]);
   };
   EXPECT_GE(seconds(after[10]), seconds(after[5]));
+}
+
+TEST(TrainerTest, EvalCurveRowsResumeAndTimeLeftOutOfTraining) {
+  at::set_num_threads(1);
+  const std::vector<std::string> loss_names = {"critic_loss", "gen_loss"};
+  int calls = 0;
+  // Each evaluation sleeps 50 ms, which must not count as training time.
+  auto eval_fn = [&](int64_t step) -> absl::StatusOr<StepLosses> {
+    ++calls;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return StepLosses{{"quality", static_cast<double>(step)}, {"floor", 1.5}};
+  };
+  {
+    TinyGan model(1);
+    Trainer trainer(TinyRunConfig("curve", 10));
+    model.Register(trainer);
+    trainer.SetEvalFn(4, {"quality", "floor"}, eval_fn);
+    absl::Status st = trainer.Run(
+        [&](int64_t step) -> absl::StatusOr<StepLosses> {
+          StepLosses l = model.Step();
+          if (step == 6) l["gen_loss"] = std::numeric_limits<double>::quiet_NaN();
+          return l;
+        },
+        loss_names);
+    ASSERT_EQ(st.code(), absl::StatusCode::kAborted) << st;
+  }
+  const std::string path = (fs::path(::testing::TempDir()) / "curve" / "eval_curve.csv").string();
+  std::vector<std::string> before = Lines(path);
+  ASSERT_EQ(before.size(), 3u);  // header, step 0, step 4
+  EXPECT_EQ(before[0], "step,seconds,eval_seconds,quality,floor");
+  EXPECT_EQ(calls, 2);
+  // Resumed from the step-5 checkpoint: the step-4 row is kept, the rest replayed.
+  TinyGan model(2);
+  Trainer trainer(TinyRunConfig("curve", 10, /*resume=*/true));
+  model.Register(trainer);
+  trainer.SetEvalFn(4, {"quality", "floor"}, eval_fn);
+  ASSERT_TRUE(trainer.Run([&](int64_t) -> absl::StatusOr<StepLosses> { return model.Step(); },
+                          loss_names)
+                  .ok());
+  std::vector<std::string> after = Lines(path);
+  ASSERT_EQ(after.size(), 5u);  // header, 0, 4, 8, 10 (the last step)
+  EXPECT_EQ(calls, 4);
+  EXPECT_EQ(after[1], before[1]);
+  EXPECT_EQ(after[2], before[2]);
+  const std::vector<int> steps = {0, 4, 8, 10};
+  for (size_t i = 0; i < steps.size(); ++i) {
+    std::vector<std::string> cells = absl::StrSplit(after[i + 1], ',');
+    ASSERT_EQ(cells.size(), 5u) << after[i + 1];
+    EXPECT_EQ(cells[0], std::to_string(steps[i]));
+    EXPECT_GE(std::stod(cells[2]), 0.045) << "eval_seconds of " << after[i + 1];
+    EXPECT_EQ(std::stod(cells[3]), steps[i]);
+    EXPECT_EQ(cells[4], "1.5");
+  }
+  // Four evaluations took >= 200 ms; the training seconds exclude them (the
+  // tiny model's ten steps take a few milliseconds).
+  std::vector<std::string> last = absl::StrSplit(after[4], ',');
+  EXPECT_LT(std::stod(last[1]), 0.1) << after[4];
+  std::vector<std::string> metrics = Lines(
+      (fs::path(::testing::TempDir()) / "curve" / "metrics.csv").string());
+  std::vector<std::string> m_last = absl::StrSplit(metrics.back(), ',');
+  EXPECT_LT(std::stod(m_last[1]), 0.1) << metrics.back();
+}
+
+TEST(TrainerTest, EvalCurveRefusesBadNamesAndMissingMetrics) {
+  at::set_num_threads(1);
+  TinyGan model(1);
+  {
+    Trainer trainer(TinyRunConfig("curve_bad", 3));
+    model.Register(trainer);
+    trainer.SetEvalFn(1, {"seconds"}, [](int64_t) -> absl::StatusOr<StepLosses> {
+      return StepLosses{};
+    });
+    absl::Status st = trainer.Run([&](int64_t) -> absl::StatusOr<StepLosses> { return model.Step(); },
+                                  {"critic_loss", "gen_loss"});
+    EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(st.message().find("reserved"), std::string::npos) << st;
+  }
+  Trainer trainer(TinyRunConfig("curve_missing", 3));
+  model.Register(trainer);
+  trainer.SetEvalFn(1, {"quality"}, [](int64_t) -> absl::StatusOr<StepLosses> {
+    return StepLosses{{"other", 1}};
+  });
+  absl::Status st = trainer.Run([&](int64_t) -> absl::StatusOr<StepLosses> { return model.Step(); },
+                                {"critic_loss", "gen_loss"});
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("'quality'"), std::string::npos) << st;
 }
 
 TEST(TrainerTest, SamplesCheckpointsAndFinalArtefacts) {
