@@ -76,6 +76,11 @@ absl::StatusOr<CommonConfig> CommonConfigFromFlags(const std::string& target) {
     return absl::InvalidArgumentError(
         absl::StrCat("--eval_samples=", c.eval_samples, ": expected 0 (default) or a positive count"));
   }
+  OTGAN_ASSIGN_OR_RETURN(c.dist, dist::DistConfigFromEnv());
+  c.root_run_dir = c.run_dir;
+  if (c.dist.rank > 0) {
+    c.run_dir = (fs::path(c.run_dir) / absl::StrCat("rank_", c.dist.rank)).string();
+  }
   c.eval_every = absl::GetFlag(FLAGS_eval_every);
   if (c.eval_every < -1) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -134,7 +139,7 @@ absl::Status StartRun(const CommonConfig& config,
 }
 
 int Main(int argc, char** argv, const std::string& target, const std::string& usage,
-         const std::function<absl::Status(const CommonConfig&)>& body) {
+         const std::function<absl::Status(const CommonConfig&)>& body, bool distributed) {
   absl::SetProgramUsageMessage(usage);
   // --help and --helpshort list every flag defined under replications/ (the
   // common flags here and the family's flags in their own files), not only
@@ -160,6 +165,13 @@ int Main(int argc, char** argv, const std::string& target, const std::string& us
     std::fprintf(stderr, "%s: %s\n", target.c_str(), std::string(config.status().message()).c_str());
     return 2;
   }
+  if (config->dist.world_size > 1 && !distributed) {
+    std::fprintf(stderr,
+                 "%s: WORLD_SIZE=%d: this target has no distributed mode (otgan_mnist has; see "
+                 "README.md, \"Running across machines\"); unset RANK and WORLD_SIZE\n",
+                 target.c_str(), config->dist.world_size);
+    return 2;
+  }
   // LibTorch errors thrown inside the body become a Status here, at the boundary.
   absl::StatusOr<absl::Status> wrapped = TorchCall(target, [&] { return body(*config); });
   absl::Status status = wrapped.ok() ? *wrapped : wrapped.status();
@@ -175,6 +187,12 @@ int Main(int argc, char** argv, const std::string& target, const std::string& us
   if (!status.ok()) {
     std::fprintf(stderr, "%s: %s\n", target.c_str(), std::string(status.message()).c_str());
     return 1;
+  }
+  if (!config->is_root()) {
+    std::fprintf(stderr, "%s: rank %d of %d done (rank 0 evaluates and owns %s)\n",
+                 target.c_str(), config->dist.rank, config->dist.world_size,
+                 config->root_run_dir.c_str());
+    return 0;
   }
   // Every finished run is scored: <run_dir>/eval.json (lib/eval/run_eval.h).
   // Smoke runs evaluate their few samples on the small-N path (seconds).

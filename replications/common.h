@@ -28,6 +28,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "lib/data/dataset.h"
+#include "lib/dist/context.h"
 #include "lib/eval/lenet.h"
 #include "lib/train/schedule.h"
 #include "lib/train/trainer.h"
@@ -57,6 +58,14 @@ struct CommonConfig {
   int64_t steps_override = 0;   // --steps: 0 = the budget's step count
   int64_t eval_samples = 0;     // --eval_samples: 0 = the budget's default
   int64_t eval_every = 0;       // --eval_every: 0 = the budget's default, -1 = off
+  // Data-parallel runs (lib/dist): RANK / WORLD_SIZE / MASTER_ADDR /
+  // MASTER_PORT from the environment (scripts/launch_distributed.sh sets
+  // them); a world of one otherwise. Rank 0 owns the run folder; rank r > 0
+  // keeps its own checkpoints and metrics in <run folder>/rank_<r>/ (run_dir
+  // above is that folder on such a rank; root_run_dir is rank 0's).
+  dist::DistConfig dist;
+  std::string root_run_dir;
+  bool is_root() const { return dist.rank == 0; }
 };
 
 // Reads and validates the common flags; the default run folder is
@@ -80,9 +89,11 @@ absl::Status StartRun(const CommonConfig& config,
 
 // Parses flags, runs `body`, prints "<target>: <error>" and returns 1 on
 // failure (2 for bad flags, 130 when stopped by a signal after checkpointing),
-// else prints where the results are and returns 0.
+// else evaluates the run (rank 0 only), prints where the results are and
+// returns 0. A target whose body joins a process group (lib/dist) passes
+// distributed = true; the others refuse WORLD_SIZE > 1 with a clear message.
 int Main(int argc, char** argv, const std::string& target, const std::string& usage,
-         const std::function<absl::Status(const CommonConfig&)>& body);
+         const std::function<absl::Status(const CommonConfig&)>& body, bool distributed = false);
 
 // ---------------------------------------------------------------------------
 // Flag checks and the smoke scale-down

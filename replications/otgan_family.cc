@@ -8,6 +8,8 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "lib/dist/data_parallel.h"
+#include "lib/dist/otgan_loss.h"
 #include "lib/ot/cost.h"
 #include "lib/ot/divergence.h"
 #include "lib/train/optim.h"
@@ -98,13 +100,33 @@ absl::Status RunOtganTraining(train::Trainer& trainer, const OtganLossConfig& lo
         return absl::OkStatus();
       });
 
+  const bool distributed = parts.dist != nullptr && parts.dist->world_size() > 1;
+  std::vector<at::Tensor> gen_params, critic_params;
+  for (const auto& group : parts.gen_opt->param_groups()) {
+    for (const at::Tensor& p : group.params()) gen_params.push_back(p);
+  }
+  for (const auto& group : parts.critic_opt->param_groups()) {
+    for (const at::Tensor& p : group.params()) critic_params.push_back(p);
+  }
+  // Averages the ranks' gradients before an optimiser step (a no-op alone).
+  auto sync_grads = [&](const std::vector<at::Tensor>& params) -> absl::Status {
+    if (!distributed) return absl::OkStatus();
+    return dist::AllReduceGradients(*parts.dist, params);
+  };
   const auto& generate = parts.generate;
   const auto& embed = parts.embed;
   const auto& real_batch = parts.real_batch;
   const auto& latents = parts.latents;
   // L on embeddings of two real and two generated batches.
+  // Distributed: on the gathered embeddings of the global batch.
   auto energy = [&](const at::Tensor& x, const at::Tensor& x2, const at::Tensor& y,
-                    const at::Tensor& y2, ot::SinkhornStats* stats) {
+                    const at::Tensor& y2, ot::SinkhornStats* stats) -> absl::StatusOr<at::Tensor> {
+    if (distributed) {
+      return dist::GlobalMinibatchEnergyDistance(*parts.dist, embed(x), embed(x2), embed(y),
+                                                 embed(y2), loss.cost, loss.sinkhorn,
+                                                 ot::GradMode::kEnvelope,
+                                                 dist::GatherGrad::kSumOverRanks, stats);
+    }
     return ot::MinibatchEnergyDistance(embed(x), embed(x2), embed(y), embed(y2),
                                        loss.cost, loss.sinkhorn,
                                        ot::GradMode::kEnvelope, stats);
@@ -120,28 +142,28 @@ absl::Status RunOtganTraining(train::Trainer& trainer, const OtganLossConfig& lo
             y2 = generate(latents());
           }
           const at::Tensor x = real_batch(), x2 = real_batch();
-          const at::Tensor l = energy(x, x2, y, y2, &stats);
+          OTGAN_ASSIGN_OR_RETURN(const at::Tensor l, energy(x, x2, y, y2, &stats));
           parts.critic_opt->zero_grad();
           (-l).backward();  // the critic maximises L
+          OTGAN_RETURN_IF_ERROR(sync_grads(critic_params));
           parts.critic_opt->step();
           *critic_l = l.item<double>();
         }
         const at::Tensor x = real_batch(), x2 = real_batch();
         // The generator's gradient needs no critic weight gradients: freeze
         // the critic's parameters for this update (same values, less work).
-        std::vector<at::Tensor> critic_params;
-        for (const auto& group : parts.critic_opt->param_groups()) {
-          for (const at::Tensor& p : group.params()) critic_params.push_back(p);
-        }
         for (at::Tensor& p : critic_params) p.requires_grad_(false);
-        at::Tensor l;
+        absl::StatusOr<at::Tensor> l_or;
         {
           const at::Tensor y = generate(latents()), y2 = generate(latents());
-          l = energy(x, x2, y, y2, &stats);
+          l_or = energy(x, x2, y, y2, &stats);
         }
         for (at::Tensor& p : critic_params) p.requires_grad_(true);
+        OTGAN_RETURN_IF_ERROR(l_or.status());
+        const at::Tensor l = *l_or;
         parts.gen_opt->zero_grad();
         l.backward();  // the generator minimises L
+        OTGAN_RETURN_IF_ERROR(sync_grads(gen_params));
         parts.gen_opt->step();
         if (parts.after_gen_step) parts.after_gen_step(it);
         return train::StepLosses{{"gen_L", l.item<double>()},

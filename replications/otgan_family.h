@@ -37,6 +37,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "lib/dist/context.h"
 #include "lib/ot/cost.h"
 #include "lib/ot/sinkhorn.h"
 #include "lib/train/schedule.h"
@@ -83,6 +84,13 @@ struct OtganParts {
   std::function<at::Tensor()> latents;     // batch_size latents
   // Called after each generator update with the iteration index (may be empty).
   std::function<void(int64_t it)> after_gen_step;
+  // Data-parallel (lib/dist): when set with world_size > 1, each rank draws
+  // its own batch_size points per batch, the embeddings are all-gathered so
+  // that L is the loss of the global batch (batch_size x world_size; lib/dist
+  // otgan_loss.h), gradients are averaged over ranks before each optimiser
+  // step, and the Trainer's stop signal is voted on every step. The nets must
+  // start equal on every rank (dist::BroadcastParameters).
+  const dist::DistContext* dist = nullptr;
 };
 
 // Registers "critic_l" (the latest critic update's L, carried over on
@@ -90,7 +98,9 @@ struct OtganParts {
 // state of `trainer` and runs it with OT-GAN's step. The cost is loss.cost
 // between embeddings, the gradient the envelope one (plan held fixed).
 // Per critic update: Y, Y' generated without autograd, then X, X' drawn; per
-// generator update: X, X' drawn, then Y, Y'. metrics.csv columns: gen_L,
+// generator update: X, X' drawn, then Y, Y'. With parts.dist of world W > 1,
+// X, X', Y, Y' are this rank's shares of the W-times larger global batches.
+// metrics.csv columns: gen_L,
 // critic_L, sinkhorn_iters, marginal_error (the worst over the iteration's
 // Sinkhorn solves). The modules, optimizers and data state are registered by
 // the caller.

@@ -32,8 +32,17 @@
 // budget (cpu, also what a flag-less run uses) is sized for 2 CPU cores, see
 // replications/README.md.
 //
+// Data-parallel across processes and machines (lib/dist, c10d/Gloo): started
+// with RANK / WORLD_SIZE / MASTER_ADDR / MASTER_PORT (scripts/launch_distributed.sh),
+// each of W ranks draws --batch_size points per batch and the Sinkhorn
+// problems are solved on the gathered global batch of W x --batch_size, as
+// one process with that batch would. Rank 0 owns the run folder (grids,
+// evaluation, eval.json); rank r > 0 keeps its checkpoints in rank_<r>/, so
+// --resume works in distributed mode with the same world size.
+//
 //   bazel run //replications:otgan_mnist                  # the cpu budget
 //   bazel run //replications:otgan_mnist -- --budget=smoke
+//   scripts/launch_distributed.sh 2 otgan_mnist --budget=smoke --threads=1
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -47,6 +56,8 @@
 #include "absl/strings/str_cat.h"
 #include "lib/data/dataset.h"
 #include "lib/data/shuffler.h"
+#include "lib/dist/context.h"
+#include "lib/dist/data_parallel.h"
 #include "lib/eval/run_eval.h"
 #include "lib/io/image_grid.h"
 #include "lib/nn/otgan_nets.h"
@@ -134,7 +145,10 @@ at::Tensor To01(const at::Tensor& x) { return (x + 1) * 0.5; }
 
 absl::Status Run(const CommonConfig& common) {
   OTGAN_ASSIGN_OR_RETURN(OtganConfig cfg, ConfigFromFlags());
-  at::manual_seed(common.seed);
+  at::manual_seed(common.seed);  // the same initial nets on every rank (then broadcast)
+  const int rank = common.dist.rank;
+  const int world = common.dist.world_size;
+  const uint64_t rank_seed = dist::RankSeed(common.seed, rank);
 
   OTGAN_ASSIGN_OR_RETURN(data::ImageDataset mnist, LoadMnistTrain(common));
   const int64_t n_train = mnist.images.size(0);
@@ -181,7 +195,19 @@ absl::Status Run(const CommonConfig& common) {
        {"latent_distribution", "U[-1,1]^latent"},
        {"total_steps", absl::StrCat(steps)},
        {"paper_batch_size", "8000 (8 GPUs, CIFAR-10)"},
+       {"distributed",
+        world == 1 ? "no (one process)"
+                   : absl::StrCat("rank ", rank, " of ", world, " (c10d Gloo, MASTER_ADDR ",
+                                  common.dist.master_addr, "); global batch ", world, " x ",
+                                  cfg.batch_size, " = ", world * cfg.batch_size,
+                                  " per batch; nets broadcast from rank 0; this rank's latents "
+                                  "and data order from seed ", rank_seed,
+                                  " = RankSeed(--seed, rank) (lib/dist/data_parallel.h)")},
+       {"global_batch_size", absl::StrCat(world * cfg.batch_size)},
        EvalCurveFact(common, steps)}));
+
+  // Joins the process group (a world of one without sockets).
+  OTGAN_ASSIGN_OR_RETURN(dist::DistContext dist_ctx, dist::DistContext::Create(common.dist));
 
   nn::OtganGenerator gen(cfg.gen_dim, cfg.latent);
   nn::OtganCritic critic(cfg.critic_dim);
@@ -195,13 +221,26 @@ absl::Status Run(const CommonConfig& common) {
     critic->DataInit(images.narrow(0, 0, std::min<int64_t>(cfg.batch_size, n_train)));
     gen->DataInit(at::rand({cfg.batch_size, cfg.latent}).to(common.device) * 2 - 1);
   }
+  if (world > 1) {
+    // Rank 0's nets (after its WN init pass) on every rank; then each rank
+    // draws its own latents and data from its own seed.
+    OTGAN_RETURN_IF_ERROR(dist::BroadcastParameters(dist_ctx, *gen));
+    OTGAN_RETURN_IF_ERROR(dist::BroadcastParameters(dist_ctx, *critic));
+    at::manual_seed(rank_seed);
+  }
   auto gen_ema = std::dynamic_pointer_cast<nn::OtganGeneratorImpl>(gen->clone());
   OTGAN_ASSIGN_OR_RETURN(train::ParameterEma ema, train::ParameterEma::Make(gen.ptr(), gen_ema, cfg.ema));
   ema.Reset();
-  data::EpochShuffler shuffler(n_train, common.seed);
+  data::EpochShuffler shuffler(n_train, rank_seed);
 
-  train::Trainer trainer(TrainerConfigFor(common, steps, /*smoke=*/{1, 3, 0},
-                                          /*other=*/{10, 50, 200}, {0, cfg.sample_every, 0}));
+  train::TrainerConfig tc = TrainerConfigFor(common, steps, /*smoke=*/{1, 3, 0},
+                                             /*other=*/{10, 50, 200}, {0, cfg.sample_every, 0});
+  if (world > 1) {
+    tc.show_progress = common.is_root();
+    if (!common.is_root()) tc.sample_every = 0;
+    tc.stop_vote = [&dist_ctx](bool stop_here) { return dist::AnyRank(dist_ctx, stop_here); };
+  }
+  train::Trainer trainer(tc);
   OTGAN_ASSIGN_OR_RETURN(OtganOptimizers opt, AddOtganNets(trainer, cfg, gen.ptr(), critic.ptr()));
   trainer.AddModule("generator_ema", gen_ema);
   trainer.AddShuffler("data", &shuffler);
@@ -209,12 +248,14 @@ absl::Status Run(const CommonConfig& common) {
   const at::TensorOptions zopt = at::TensorOptions().dtype(at::kFloat).device(common.device);
   at::Generator grid_gen = at::make_generator<at::CPUGeneratorImpl>(common.seed + 0x9d1d);
   const at::Tensor fixed_z = (at::rand({100, cfg.latent}, grid_gen, at::kFloat) * 2 - 1).to(common.device);
-  trainer.SetSampleFn([&] { return To01(gen_ema->forward(fixed_z)); }, io::GridOptions{});
+  if (common.is_root()) {
+    trainer.SetSampleFn([&] { return To01(gen_ema->forward(fixed_z)); }, io::GridOptions{});
+  }
   const LatentDrawFn draw = [&](int64_t n, at::Generator& g) {
     return at::rand({n, cfg.latent}, g, at::kFloat) * 2 - 1;
   };
-  // The curve scores the EMA generator, as eval.json does.
-  OTGAN_RETURN_IF_ERROR(AttachEvalCurve(
+  // The curve scores the EMA generator, as eval.json does (rank 0 only).
+  if (common.is_root()) OTGAN_RETURN_IF_ERROR(AttachEvalCurve(
       common, steps, trainer, EvalCurveTarget{.range = eval::PixelRange::kZeroOne}, draw,
       [&](const at::Tensor& z) { return To01(gen_ema->forward(z)); }));
 
@@ -230,7 +271,9 @@ absl::Status Run(const CommonConfig& common) {
                            0, shuffler.NextBatch(cfg.batch_size).to(common.device));
                      },
                  .latents = [&] { return at::rand({cfg.batch_size, cfg.latent}, zopt) * 2 - 1; },
-                 .after_gen_step = [&](int64_t it) { ema.Update(it); }}));
+                 .after_gen_step = [&](int64_t it) { ema.Update(it); },
+                 .dist = &dist_ctx}));
+  if (!common.is_root()) return absl::OkStatus();  // rank 0 writes the samples and scores
 
   // The raw generator (train.py saves and scores both): raw/ holds its grid,
   // evaluation samples (the same latents as the EMA's), manifest and eval.json.
@@ -277,5 +320,5 @@ int main(int argc, char** argv) {
       "Salimans et al. 2018 OT-GAN on MNIST: minibatch energy distance with a cosine cost on "
       "critic embeddings, envelope gradients, 3 generator steps per critic step. Default "
       "--budget for this target: cpu.",
-      otgan::replications::Run);
+      otgan::replications::Run, /*distributed=*/true);
 }

@@ -475,7 +475,15 @@ absl::Status Trainer::Run(const StepFn& step_fn, const std::vector<std::string>&
       OTGAN_RETURN_IF_ERROR(WriteSamples(done, /*final=*/false));
     }
     const bool last_step = done == config_.total_steps;
-    const bool stop = signals && signals->StopRequested();
+    bool stop = signals && signals->StopRequested();
+    if (config_.stop_vote) {
+      absl::StatusOr<bool> any = config_.stop_vote(stop);
+      if (!any.ok()) {
+        return absl::Status(any.status().code(), absl::StrCat("step ", step, ": stop vote: ",
+                                                              any.status().message()));
+      }
+      stop = *any;
+    }
     if (last_step || stop ||
         (config_.checkpoint_every > 0 && done % config_.checkpoint_every == 0)) {
       OTGAN_RETURN_IF_ERROR(WriteCheckpoint(done, elapsed()));
@@ -483,7 +491,10 @@ absl::Status Trainer::Run(const StepFn& step_fn, const std::vector<std::string>&
     if (stop && !last_step) {
       progress.Finish();
       return absl::CancelledError(absl::StrCat(
-          "stopped by ", ScopedStopSignals::SignalName(signals->Signal()), " after step ", done,
+          "stopped by ",
+          signals && signals->Signal() != 0 ? ScopedStopSignals::SignalName(signals->Signal())
+                                            : std::string("another rank's stop signal"),
+          " after step ", done,
           " of ", config_.total_steps, "; checkpoint written to ", last_checkpoint_->second,
           "; run the same command with --resume to continue"));
     }

@@ -92,6 +92,11 @@ struct TrainerConfig {
   bool show_progress = true;    // progress line on stderr
   double progress_interval_s = 10;  // plain-line period when stderr is not a terminal
   bool handle_signals = true;   // SIGINT/SIGTERM stop gracefully during Run
+  // Data-parallel runs: called once per step with whether this process was
+  // asked to stop; returns whether any rank was (lib/dist AnyRank), so every
+  // rank stops after the same step and their checkpoints match. Empty: the
+  // local answer.
+  std::function<absl::StatusOr<bool>(bool stop_here)> stop_vote;
 };
 
 // Every field checked; the message names the field, e.g. "log_every must be > 0, got 0".
