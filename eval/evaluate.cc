@@ -102,6 +102,7 @@ absl::StatusOr<Config> ConfigFromFlags() {
 }  // namespace otgan::eval
 
 int main(int argc, char** argv) {
+  otgan::PrepareCpuRuntime(argc, argv);  // before any LibTorch work (lib/util/runtime.h)
   absl::SetProgramUsageMessage(
       "Evaluates a replication run folder into <run>/eval.json.\n"
       "  bazel run //eval:evaluate -- --run=<folder> [--data_dir --threads --max_samples "

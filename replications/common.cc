@@ -140,6 +140,9 @@ absl::Status StartRun(const CommonConfig& config,
 
 int Main(int argc, char** argv, const std::string& target, const std::string& usage,
          const std::function<absl::Status(const CommonConfig&)>& body, bool distributed) {
+  // OMP_WAIT_POLICY=PASSIVE and friends, before any LibTorch work (may
+  // re-execute this program once; lib/util/runtime.h).
+  PrepareCpuRuntime(argc, argv);
   absl::SetProgramUsageMessage(usage);
   // --help and --helpshort list every flag defined under replications/ (the
   // common flags here and the family's flags in their own files), not only
