@@ -125,6 +125,7 @@ absl::Status StartRun(const CommonConfig& config,
   m.command_line = io::CurrentCommandLine();
   m.flags = io::AllFlagValues({"replications/"});
   m.facts = extra;  // run facts, kept apart from the flags (lib/io/manifest.h)
+  m.facts.emplace_back("cpu_runtime", CpuRuntimeDescription());
   m.seed = config.seed;
   m.threads = config.threads;
   m.device = config.device.str();
