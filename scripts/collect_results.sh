@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Copies the small, committable files of a finished run folder into results/:
 #   manifest.json (+ manifest_resume.json), metrics.csv, samples_final.png,
-#   eval.json, critic_surface.{npy,json} (toys), samples_eval.npy when it is
+#   eval.json, eval_curve.csv (the evaluation curve written during training,
+#   when the run has one), critic_surface.{npy,json} (toys), samples_eval.npy when it is
 #   small (toys: N x 2 points, drawn by the figures over the true density), and
 #   COMMAND (how it was made).
 # Checkpoints, sample series and image .npy sample sets stay in the run folder.
@@ -41,7 +42,7 @@ tmp=$(mktemp -d "${dest%/}.tmp.XXXXXX")
 chmod 755 "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 for f in manifest.json manifest_resume.json metrics.csv samples_final.png eval.json \
-         critic_surface.npy critic_surface.json; do
+         eval_curve.csv critic_surface.npy critic_surface.json; do
   [[ -f "$run/$f" ]] && cp "$run/$f" "$tmp/$f"
 done
 # Toy sample sets are a few tens of kB; image sample sets (15 MB) stay behind.
