@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "lib/data/dataset.h"
+#include "lib/dist/data_parallel.h"
 #include "lib/io/atomic_file.h"
 #include "lib/io/image_grid.h"
 #include "lib/io/npy.h"
@@ -97,7 +98,7 @@ absl::StatusOr<std::unique_ptr<MnistWgan>> MnistWgan::Make(const CommonConfig& c
   return m;
 }
 
-void MnistWgan::Register(train::Trainer& trainer) {
+void MnistWgan::Register(train::Trainer& trainer, bool sample_grid) {
   trainer.AddModule("generator", gen.ptr());
   trainer.AddModule("critic", critic.ptr());
   trainer.AddOptimizer("gen_opt", gen_opt.get());
@@ -105,7 +106,12 @@ void MnistWgan::Register(train::Trainer& trainer) {
   trainer.AddShuffler("data", shuffler.get());
   at::Generator fixed_gen = at::make_generator<at::CPUGeneratorImpl>(seed + 17);
   fixed_z = GaussianLatents(64, latent, device, fixed_gen);
-  trainer.SetSampleFn([this] { return gen->forward(fixed_z); }, io::GridOptions{});
+  if (sample_grid) trainer.SetSampleFn([this] { return gen->forward(fixed_z); }, io::GridOptions{});
+}
+
+absl::Status MnistWgan::SyncGradients(torch::nn::Module& module) const {
+  if (dist == nullptr || dist->world_size() == 1) return absl::OkStatus();
+  return dist::AllReduceGradients(*dist, module.parameters());
 }
 
 at::Tensor MnistWgan::RealBatch(int64_t batch) {
@@ -138,7 +144,8 @@ double MnistWgan::ClippedCriticStep(int64_t batch, double clip) {
 }
 
 double MnistWgan::GeneratorUpdate(int64_t batch) {
-  return WganGeneratorUpdate(Generate(), *critic, Critic(), *gen_opt, batch, latent, device);
+  return WganGeneratorUpdate(Generate(), *critic, Critic(), *gen_opt, batch, latent, device,
+                             [this] { return SyncGradients(*gen); });
 }
 
 GenerateFn MnistWgan::Generate() {
@@ -156,12 +163,17 @@ void SetRequiresGrad(torch::nn::Module& module, bool on) {
 double WganGeneratorUpdate(const GenerateFn& generate, torch::nn::Module& critic_module,
                            const std::function<at::Tensor(const at::Tensor&)>& critic,
                            torch::optim::Optimizer& gen_opt, int64_t batch, int64_t latent,
-                           const c10::Device& device) {
+                           const c10::Device& device,
+                           const std::function<absl::Status()>& before_step) {
   SetRequiresGrad(critic_module, false);
   at::Tensor g_loss =
       train::WganGeneratorLoss(critic(generate(GaussianLatents(batch, latent, device))));
   gen_opt.zero_grad();
   g_loss.backward();
+  if (before_step) {
+    const absl::Status st = before_step();
+    TORCH_CHECK(st.ok(), "generator update: ", std::string(st.message()));
+  }
   gen_opt.step();
   SetRequiresGrad(critic_module, true);
   return g_loss.item<double>();

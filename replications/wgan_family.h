@@ -40,6 +40,7 @@
 #include "absl/flags/flag.h"
 #include "absl/status/statusor.h"
 #include "lib/data/shuffler.h"
+#include "lib/dist/context.h"
 #include "lib/nn/wgan_nets.h"
 #include "lib/train/losses.h"
 #include "lib/train/optim.h"
@@ -113,11 +114,15 @@ void SetRequiresGrad(torch::nn::Module& module, bool on);
 // WganGeneratorLoss(critic(generate(z))) = -mean D(G(z)) over `batch` latents
 // GaussianLatents(batch, latent, device) (LibTorch's default generator), with
 // the critic's parameters frozen during the update (`critic_module` is the
-// module behind `critic`); returns the loss.
+// module behind `critic`); returns the loss. `before_step`, when set, runs
+// between backward and the optimiser step (data-parallel runs average the
+// gradients there); an error it returns is thrown as a c10::Error, which the
+// Trainer turns into the step's Status.
 double WganGeneratorUpdate(const GenerateFn& generate, torch::nn::Module& critic_module,
                            const std::function<at::Tensor(const at::Tensor&)>& critic,
                            torch::optim::Optimizer& gen_opt, int64_t batch, int64_t latent,
-                           const c10::Device& device);
+                           const c10::Device& device,
+                           const std::function<absl::Status()>& before_step = nullptr);
 
 // ---------------------------------------------------------------------------
 // MNIST setup of wgan_mnist and wgan_gp_mnist
@@ -154,7 +159,8 @@ struct MnistWgan {
   // Registers "generator", "critic", "gen_opt", "critic_opt" and the shuffler
   // "data" with `trainer`, and the sample grid: G on 64 fixed latents drawn
   // from a generator seeded config.seed + 17.
-  void Register(train::Trainer& trainer);
+  // sample_grid false: no grid (ranks other than 0 of a distributed run).
+  void Register(train::Trainer& trainer, bool sample_grid = true);
 
   // `batch` real images from the shuffler, on the device.
   at::Tensor RealBatch(int64_t batch);
@@ -169,8 +175,14 @@ struct MnistWgan {
   // and FakeBatch, a critic_opt step, then ClipWeights(critic, clip) (every
   // critic parameter, as gan_mnist.py). Returns the loss.
   double ClippedCriticStep(int64_t batch, double clip);
-  // WganGeneratorUpdate with these nets and gen_opt; returns the loss.
+  // WganGeneratorUpdate with these nets and gen_opt; returns the loss. With
+  // `dist` set (world > 1), the generator's gradients are averaged over ranks
+  // before the step.
   double GeneratorUpdate(int64_t batch);
+  // Data-parallel runs: averages the gradients of `module` over dist's ranks
+  // (lib/dist AllReduceGradients); OK without dist or alone.
+  absl::Status SyncGradients(torch::nn::Module& module) const;
+  const dist::DistContext* dist = nullptr;
 
   GenerateFn Generate();
   train::CriticFn Critic();

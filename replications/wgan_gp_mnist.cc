@@ -8,7 +8,15 @@
 // (--betas=code, default) or (0, 0.9) as in the paper (--betas=paper).
 // Nets: DIM = 64, batch 50 [code].
 //
+// Data-parallel (lib/dist): under RANK / WORLD_SIZE (scripts/launch_distributed.sh)
+// each of W ranks takes --batch real and fake points per step from its own
+// stream, the ranks' gradients are averaged before every optimiser step (the
+// gradient of the mean over the global batch of W x --batch, equivalence-
+// tested in tests/dist), the reported losses are the ranks' mean, rank 0 owns
+// the run folder and rank r > 0 checkpoints into rank_<r>/.
+//
 //   bazel run //replications:wgan_gp_mnist -- --budget=cpu
+//   scripts/launch_distributed.sh 2 wgan_gp_mnist --budget=smoke --threads=1
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -18,6 +26,9 @@
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "lib/data/shuffler.h"
+#include "lib/dist/context.h"
+#include "lib/dist/data_parallel.h"
 #include "lib/train/losses.h"
 #include "lib/train/optim.h"
 #include "lib/train/schedule.h"
@@ -82,6 +93,8 @@ absl::Status Run(const CommonConfig& c) {
   OTGAN_ASSIGN_OR_RETURN(WganGpConfig w, ConfigFromFlags(c));
   OTGAN_ASSIGN_OR_RETURN(std::unique_ptr<MnistWgan> m,
                          MnistWgan::Make(c, w.dim, w.latent, w.optimizer, w.net));
+  const int world = c.dist.world_size;
+  const uint64_t rank_seed = dist::RankSeed(c.seed, c.dist.rank);
 
   OTGAN_RETURN_IF_ERROR(StartRun(
       c, {{"paper", "wgangp"},
@@ -99,12 +112,35 @@ absl::Status Run(const CommonConfig& c) {
           {"total_steps", absl::StrCat(w.trainer.total_steps)},
           {"smoke_overrides", w.smoke.Describe()},
           {"eval_seed", absl::StrCat(EvalSeed(c))},
+          {"distributed",
+           world == 1 ? "no (one process)"
+                      : absl::StrCat("rank ", c.dist.rank, " of ", world, " (c10d Gloo); global "
+                                     "batch ", world, " x ", w.batch, " = ", world * w.batch,
+                                     "; gradients averaged over ranks; nets broadcast from rank "
+                                     "0; this rank's latents and data order from seed ", rank_seed,
+                                     " = RankSeed(--seed, rank)")},
+          {"global_batch_size", absl::StrCat(world * w.batch)},
           EvalCurveFact(c, w.trainer.total_steps)}));
 
+  // Joins the process group (a world of one without sockets).
+  OTGAN_ASSIGN_OR_RETURN(dist::DistContext dist_ctx, dist::DistContext::Create(c.dist));
+  if (world > 1) {
+    m->dist = &dist_ctx;
+    OTGAN_RETURN_IF_ERROR(dist::BroadcastParameters(dist_ctx, *m->gen));
+    OTGAN_RETURN_IF_ERROR(dist::BroadcastParameters(dist_ctx, *m->critic));
+    at::manual_seed(rank_seed);
+    m->shuffler = std::make_unique<data::EpochShuffler>(m->images.size(0), rank_seed);
+    w.trainer.show_progress = c.is_root();
+    if (!c.is_root()) w.trainer.sample_every = 0;
+    w.trainer.stop_vote = [&dist_ctx](bool stop_here) { return dist::AnyRank(dist_ctx, stop_here); };
+  }
+
   train::Trainer trainer(w.trainer);
-  m->Register(trainer);
-  OTGAN_RETURN_IF_ERROR(AttachEvalCurve(c, w.trainer.total_steps, trainer, EvalCurveTarget{},
-                                        w.latent, m->Generate()));
+  m->Register(trainer, /*sample_grid=*/c.is_root());
+  if (c.is_root()) {
+    OTGAN_RETURN_IF_ERROR(AttachEvalCurve(c, w.trainer.total_steps, trainer, EvalCurveTarget{},
+                                          w.latent, m->Generate()));
+  }
 
   const train::CriticFn critic_fn = m->Critic();
   auto step = [&](int64_t it) -> absl::StatusOr<train::StepLosses> {
@@ -117,11 +153,19 @@ absl::Status Run(const CommonConfig& c) {
       at::Tensor gp = train::GradientPenalty(critic_fn, real, fake, w.lambda);
       m->critic_opt->zero_grad();
       (w_loss + gp).backward();
+      OTGAN_RETURN_IF_ERROR(m->SyncGradients(*m->critic));
       m->critic_opt->step();
       w_loss_value = w_loss.item<double>();
       gp_value = gp.item<double>();
     }
-    const double g_loss = m->GeneratorUpdate(w.batch);
+    double g_loss = m->GeneratorUpdate(w.batch);
+    if (world > 1) {  // the global batch's losses: the mean of the ranks' means
+      at::Tensor v = at::tensor({w_loss_value, gp_value, g_loss}, at::kDouble);
+      OTGAN_RETURN_IF_ERROR(dist_ctx.AllReduce(v, dist::ReduceOp::kAverage));
+      w_loss_value = v[0].item<double>();
+      gp_value = v[1].item<double>();
+      g_loss = v[2].item<double>();
+    }
     return train::StepLosses{{"critic_loss", w_loss_value + gp_value},
                              {"wasserstein_estimate", -w_loss_value},
                              {"gradient_penalty", gp_value},
@@ -129,6 +173,7 @@ absl::Status Run(const CommonConfig& c) {
   };
   OTGAN_RETURN_IF_ERROR(trainer.Run(
       step, {"critic_loss", "wasserstein_estimate", "gradient_penalty", "gen_loss"}));
+  if (!c.is_root()) return absl::OkStatus();  // rank 0 writes the samples and scores
   return WriteEvalSamples(c, w.latent, m->Generate());
 }
 
@@ -142,5 +187,5 @@ int main(int argc, char** argv) {
       "  wgan_gp_mnist --budget=smoke|cpu|paper [--betas=code|paper] [--out=DIR] ...\n"
       "At --budget=smoke, --batch and --dim left at their defaults are scaled down "
       "(see the manifest's smoke_overrides).",
-      otgan::replications::Run);
+      otgan::replications::Run, /*distributed=*/true);
 }
