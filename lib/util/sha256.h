@@ -1,4 +1,5 @@
-// SHA-256 (FIPS 180-4) of byte strings and files.
+// SHA-256 (FIPS 180-4) of byte strings and files, computed by OpenSSL's EVP
+// interface (libcrypto from Debian's libssl-dev, which scripts/setup.sh installs).
 //
 // Used to fingerprint artefacts whose identity matters for a number: every
 // evaluation metric records the SHA-256 of the classifier weights file it used,
@@ -23,18 +24,16 @@ namespace otgan {
 class Sha256 {
  public:
   Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
   void Update(const void* data, size_t size);
   void Update(std::string_view bytes) { Update(bytes.data(), bytes.size()); }
   // The 32-byte digest. The object must not be updated afterwards.
   std::array<uint8_t, 32> Finish();
 
  private:
-  void Block(const uint8_t* block);
-
-  std::array<uint32_t, 8> state_;
-  std::array<uint8_t, 64> buffer_;
-  size_t buffered_ = 0;
-  uint64_t total_bytes_ = 0;
+  void* ctx_;  // EVP_MD_CTX*
 };
 
 // Lower-case hexadecimal of a digest.
