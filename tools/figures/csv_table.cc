@@ -44,4 +44,6 @@ absl::StatusOr<std::string> CsvTabular(const Context& c, const CsvTableSpec& t) 
                       "}\n");
 }
 
+std::string NoCommas(const std::string& text) { return absl::StrReplaceAll(text, {{",", ""}}); }
+
 }  // namespace otgan::figures

@@ -42,6 +42,10 @@ struct CsvTableSpec {
 // is an InvalidArgument error naming the table.
 absl::StatusOr<std::string> CsvTabular(const Context& c, const CsvTableSpec& spec);
 
+// `text` with its commas dropped, for cells built from free text such as
+// published.json's labels ("assigner, SSIM" -> "assigner SSIM").
+std::string NoCommas(const std::string& text);
+
 }  // namespace otgan::figures
 
 #endif  // OTGAN_TOOLS_FIGURES_CSV_TABLE_H_

@@ -3,8 +3,9 @@
 //   bazel run //tools:figures -- --results=results --out=/tmp/figs
 //   (or bazel build //figures:all //report, which run it on the committed results)
 //
-// Reads results/<run>/{manifest.json, metrics.csv, eval.json, samples_final.png,
-// samples_eval.npy, critic_surface.npy/.json}, results/<sweep>/<setting>/...,
+// Reads results/<run>/{manifest.json, metrics.csv, eval.json, eval_curve.csv,
+// samples_final.png, samples_eval.npy, critic_surface.npy/.json},
+// results/<sweep>/<setting>/...,
 // results/bench/{sinkhorn,exact_ot}.jsonl and figures/published.json, and
 // writes into --out:
 //   <figure>.pdf / <figure>.png   every figure whose inputs exist;

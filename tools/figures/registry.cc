@@ -11,6 +11,7 @@ const std::vector<FigureFamily>& FigureFamilies() {
       {"otgan_batch_sweep", BuildOtganBatchSweep},
       {"w1", BuildW1Chart},
       {"bench", BuildBench},
+      {"compute_matched", BuildComputeMatched},
       {"sections", BuildSections},
       {"discussion", BuildDiscussion},
   };

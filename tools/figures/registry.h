@@ -7,6 +7,9 @@
 //
 //   for (const FigureFamily& f : FigureFamilies()) OTGAN_RETURN_IF_ERROR(f.build(context));
 //   for (const PaperSection& p : PaperSections()) ... p.key, p.expected_image_targets ...
+//
+// The compute-matched comparison (compute_matched.cc) reads the runs'
+// eval_curve.csv.
 #ifndef OTGAN_TOOLS_FIGURES_REGISTRY_H_
 #define OTGAN_TOOLS_FIGURES_REGISTRY_H_
 
@@ -47,6 +50,7 @@ absl::Status BuildSinkhornSweep(Context& c); // sweeps.cc
 absl::Status BuildOtganBatchSweep(Context& c);  // sweeps.cc
 absl::Status BuildW1Chart(Context& c);       // w1.cc
 absl::Status BuildBench(Context& c);         // bench.cc: figures + tex/performance.tex
+absl::Status BuildComputeMatched(Context& c);  // compute_matched.cc: eval_curve.csv per method
 absl::Status BuildSections(Context& c);      // tables.cc: tex/sec_*.tex, samples, w1
 absl::Status BuildDiscussion(Context& c);    // discussion.cc: tex/numbers, discussion
 // bench.cc: tex/performance.tex (called by BuildSections, after the bench figures).
