@@ -1,6 +1,7 @@
-// The compute-matched family (tools/figures/compute_matched.cc) on a
-// temporary results folder built here: runs with small hand-made evaluation
-// curves whose expected numbers are worked out by hand below.
+// The compute-matched family (tools/figures/compute_matched.cc) and the
+// verdict table (tools/figures/verdict.cc) on a temporary results folder
+// built here: runs with small hand-made evaluation curves and eval.json
+// files whose expected numbers are worked out by hand below.
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -9,6 +10,7 @@
 
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
+#include "lib/eval/eval_report.h"
 #include "lib/io/json.h"
 #include "lib/io/manifest.h"
 #include "lib/plot/results.h"
@@ -53,7 +55,9 @@ class FiguresFixture : public ::testing::Test {
     WriteText(root_ / "published.json", R"({
       "w1_laschos": {"source": "test", "methods": ["wgan", "wgan_gp", "otgan"],
                      "labels": {"wgan": "WGAN", "wgan_gp": "WGAN-GP", "otgan": "OT-GAN"},
-                     "mnist": {"wgan": 10.0, "wgan_gp": 10.0}}})");
+                     "mnist": {"wgan": 10.0, "wgan_gp": 10.0}},
+      "other": [{"paper": "gulrajani2017", "what": "Inception score, CIFAR-10", "value": 7.86,
+                 "std": 0.07, "source": "test", "comparable": "no"}]})");
   }
 
   void AddRun(const std::string& name, const std::string& program, const std::string& paper,
@@ -69,6 +73,26 @@ class FiguresFixture : public ::testing::Test {
     WriteText(results_ / name / "eval_curve.csv",
               "step,seconds,eval_seconds,is,fid_lenet,kid,precision,recall,pixel_w1,"
               "pixel_w1_floor\n" + rows);
+  }
+
+  void AddEval(const std::string& name, const std::string& dataset, double w1, bool protocol,
+               double is) {
+    eval::EvalReport e;
+    e.program = name;
+    e.eval_dataset = dataset;
+    e.kind = "images";
+    eval::ClassifierMetricsReport c;
+    c.is_mean = is;
+    c.protocol = io::Json::object();
+    e.classifier_metrics = c;
+    eval::PixelW1Report p;
+    p.w1_mean = w1;
+    p.w1_real_floor = 9.0;
+    p.protocol.laschos_protocol = protocol;
+    p.protocol.num_real = 5000;
+    p.protocol.num_generated = protocol ? 5000 : 1000;
+    e.pixel_w1 = p;
+    ASSERT_TRUE(eval::WriteEvalReport((results_ / name / "eval.json").string(), e).ok());
   }
 
   Context MakeContext() {
@@ -151,6 +175,50 @@ TEST_F(FiguresFixture, MalformedCurveIsAnErrorNamingTheFile) {
   const absl::Status s = BuildComputeMatched(c);
   EXPECT_FALSE(s.ok());
   EXPECT_NE(std::string(s.message()).find("otgan_mnist/eval_curve.csv:3"), std::string::npos) << s;
+}
+
+TEST_F(FiguresFixture, VerdictFollowsTheRules) {
+  // WGAN-GP: W1 11.5 within 20% of 10 (reproduced), IS 8.5 >= 8 (reproduced),
+  // but its toy target is absent: "partly".
+  AddRun("wgan_gp_mnist", "wgan_gp_mnist", "wgangp", "wgan_gp");
+  AddEval("wgan_gp_mnist", "mnist", 11.5, true, 8.5);
+  // WGAN: W1 13 is 30% above 10: "not yet (W1 13.00 vs 10.00)". Its variant
+  // (not named after the program) with a W1 that would pass is not read.
+  AddRun("wgan_mnist", "wgan_mnist", "wgan", "wgan");
+  AddEval("wgan_mnist", "mnist", 13.0, true, 1.0);
+  AddRun("wgan_mnist_variant", "wgan_mnist", "wgan", "wgan");
+  AddEval("wgan_mnist_variant", "mnist", 10.1, true, 1.0);
+  // OT-GAN: a W1 off the protocol is never compared, and otgan has no
+  // published W1 here anyway; IS 6 < 8.
+  AddRun("otgan_mnist", "otgan_mnist", "otgan", "otgan");
+  AddEval("otgan_mnist", "mnist", 10.0, false, 6.0);
+  Context c = MakeContext();
+  ASSERT_TRUE(BuildVerdict(c).ok());
+  const fs::path csv = out_ / "tex" / "verdict.csv";
+  std::string gp, wgan, laschos, otgan, genevay;
+  for (const std::string& line : std::vector<std::string>(absl::StrSplit(ReadText(csv), '\n'))) {
+    if (line.rfind("Gulrajani", 0) == 0) gp = line;
+    if (line.rfind("Arjovsky", 0) == 0) wgan = line;
+    if (line.rfind("Laschos", 0) == 0) laschos = line;
+    if (line.rfind("Salimans", 0) == 0) otgan = line;
+    if (line.rfind("Genevay", 0) == 0) genevay = line;
+  }
+  EXPECT_NE(gp.find("\\textbf{partly} (MNIST W1 and MNIST IS reproduced; \\texttt{wgan\\_gp\\_toy} "
+                    "not yet run)"),
+            std::string::npos)
+      << gp;
+  EXPECT_NE(gp.find("target $\\ge$8 (CIFAR-10 7.86$\\pm$0.07: not comparable)"), std::string::npos)
+      << gp;
+  EXPECT_NE(wgan.find(",\\textbf{not yet} (W1 13.00 vs 10.00),"), std::string::npos) << wgan;
+  EXPECT_NE(otgan.find("\\textbf{not yet} (MNIST IS 6.00 $<$ 8; \\texttt{otgan\\_mog} not yet run)"),
+            std::string::npos)
+      << otgan;
+  EXPECT_EQ(otgan.find("W1"), std::string::npos) << otgan;
+  EXPECT_NE(laschos.find(",not yet run,"), std::string::npos) << laschos;
+  EXPECT_NE(genevay.find(",not yet run,"), std::string::npos) << genevay;
+  const std::string tex = ReadText(out_ / "tex" / "verdict.tex");
+  EXPECT_NE(tex.find("within 20\\%"), std::string::npos);
+  EXPECT_NE(tex.find("figures/tex/verdict.csv"), std::string::npos);
 }
 
 }  // namespace

@@ -25,8 +25,8 @@ if [[ "$mode" == "ok" ]]; then
     done
     head -c 4 "$out/$f.pdf" | grep -q '%PDF' || fail "$f.pdf is not a PDF"
   done
-  for t in numbers sec_genevay sec_otgan sec_wgan sec_wgangp sec_laschos samples w1 performance discussion \
-           compute_matched; do
+  for t in numbers sec_genevay sec_otgan sec_wgan sec_wgangp sec_laschos app_genevay app_otgan \
+           app_wgan app_wgangp app_laschos samples w1 performance discussion verdict compute_matched; do
     [[ -s "$out/tex/$t.tex" ]] || fail "tex/$t.tex missing or empty"
   done
   # Tables keep their rows in CSV (typeset by csvsimple): the sweep table's rows.
@@ -37,6 +37,11 @@ if [[ "$mode" == "ok" ]]; then
   grep -q '^eps1\\_L50,1,50,' "$csv" || fail "tex/sinkhorn_gan_sweep.csv lacks the eps1_L50 row"
   grep -q 'figures/tex/sinkhorn_gan_sweep.csv' "$out/tex/sec_genevay.tex" ||
     fail "sec_genevay.tex does not typeset tex/sinkhorn_gan_sweep.csv"
+  # The per-run detail (setup, training curves) is in the appendix files, not the sections.
+  grep -q 'curves_sinkhorn_gan_mnist' "$out/tex/app_genevay.tex" || fail "app_genevay.tex lacks the curves"
+  if grep -q 'curves_sinkhorn_gan_mnist' "$out/tex/sec_genevay.tex"; then fail "sec_genevay.tex still has the curves"; fi
+  # The verdict: a paper with no run in the fixture is "not yet run".
+  grep -q '^Arjovsky.*,not yet run,' "$out/tex/verdict.csv" || fail "verdict.csv: WGAN should be not yet run"
   # No run of the fixture has eval_curve.csv: every MNIST method is listed without a curve.
   grep -q 'no evaluation curve yet' "$out/tex/compute_matched.tex" || fail "compute_matched.tex lacks the no-curve rows"
   idx="$out/figures.json"

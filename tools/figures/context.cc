@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -55,6 +56,21 @@ absl::StatusOr<Published> ReadPublished(const std::string& path) {
   if (j.contains("paper_iterations") && j["paper_iterations"].is_object()) {
     for (const auto& [program, v] : j["paper_iterations"].items()) {
       if (v.is_number()) p.paper_iterations[program] = v.get<double>();
+    }
+  }
+  if (j.contains("other") && j["other"].is_array()) {
+    for (const io::Json& o : j["other"]) {
+      if (!o.is_object() || !o.contains("value") || !o["value"].is_number()) continue;
+      Published::Other x;
+      x.value = o["value"].get<double>();
+      if (o.contains("std") && o["std"].is_number()) x.std = o["std"].get<double>();
+      for (auto [key, dst] : {std::pair<const char*, std::string*>{"paper", &x.paper},
+                              {"what", &x.what},
+                              {"source", &x.source},
+                              {"comparable", &x.comparable}}) {
+        if (o.contains(key) && o[key].is_string()) *dst = o[key].get<std::string>();
+      }
+      p.other.push_back(std::move(x));
     }
   }
   return p;

@@ -45,6 +45,15 @@ struct Published {
   std::map<std::string, std::string> labels;  // method -> label
   std::map<std::string, std::map<std::string, double>> w1;  // dataset -> method -> W1
   std::map<std::string, double> paper_iterations;           // program -> iterations
+  // The "other" published numbers (e.g. CIFAR-10 Inception scores), with
+  // whether they are comparable with anything measured here.
+  struct Other {
+    std::string paper;  // e.g. "salimans2018" (PaperSection::published_key)
+    std::string what, source, comparable;
+    double value = 0;
+    std::optional<double> std;
+  };
+  std::vector<Other> other;
 
   std::optional<double> W1(const std::string& dataset, const std::string& method) const;
   std::string Label(const std::string& method) const;

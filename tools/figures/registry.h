@@ -8,8 +8,9 @@
 //   for (const FigureFamily& f : FigureFamilies()) OTGAN_RETURN_IF_ERROR(f.build(context));
 //   for (const PaperSection& p : PaperSections()) ... p.key, p.expected_image_targets ...
 //
-// The compute-matched comparison (compute_matched.cc) reads the runs'
-// eval_curve.csv.
+// The report's opening verdict table (verdict.cc) applies rules written
+// there to the runs of each section; the compute-matched comparison
+// (compute_matched.cc) reads the runs' eval_curve.csv.
 #ifndef OTGAN_TOOLS_FIGURES_REGISTRY_H_
 #define OTGAN_TOOLS_FIGURES_REGISTRY_H_
 
@@ -38,6 +39,11 @@ struct PaperSection {
   std::vector<std::pair<std::string, std::vector<std::string>>> sweeps;
   // Figures after the sweep tables: (id, width as a fraction of \linewidth).
   std::vector<std::pair<std::string, double>> sweep_figures;
+  // The verdict table's row (verdict.cc): the paper in a few words, its
+  // headline claim (words only: every number comes from results/ or
+  // figures/published.json), and the "paper" key of its entries in
+  // published.json's "other" list. The report labels its section sec:<key>.
+  std::string citation, claim, published_key;
 };
 
 const std::vector<PaperSection>& PaperSections();
@@ -51,7 +57,8 @@ absl::Status BuildOtganBatchSweep(Context& c);  // sweeps.cc
 absl::Status BuildW1Chart(Context& c);       // w1.cc
 absl::Status BuildBench(Context& c);         // bench.cc: figures + tex/performance.tex
 absl::Status BuildComputeMatched(Context& c);  // compute_matched.cc: eval_curve.csv per method
-absl::Status BuildSections(Context& c);      // tables.cc: tex/sec_*.tex, samples, w1
+absl::Status BuildSections(Context& c);      // tables.cc: tex/sec_*.tex, tex/app_*.tex, samples, w1
+absl::Status BuildVerdict(Context& c);       // verdict.cc: tex/verdict.{csv,tex}
 absl::Status BuildDiscussion(Context& c);    // discussion.cc: tex/numbers, discussion
 // bench.cc: tex/performance.tex (called by BuildSections, after the bench figures).
 absl::Status WritePerformanceTex(const Context& c);

@@ -1,8 +1,10 @@
-// The report's per-paper LaTeX (tex/sec_<paper>.tex): each run's setup from
-// its manifest, the tables of eval.json numbers beside the published W1, the
-// sweep and assigner tables (rows in tex/<table>.csv, typeset by csvsimple),
-// and the figures of the section; plus tex/samples.tex, tex/w1.tex and
-// tex/performance.tex.
+// The report's per-paper LaTeX: tex/sec_<paper>.tex holds the key results
+// (the runs and their training length, the tables of eval.json numbers beside
+// the published W1, the sweep and assigner tables, with rows in
+// tex/<table>.csv typeset by csvsimple, and the sweep and toy figures);
+// tex/app_<paper>.tex, for the appendix, holds the long per-run detail (each
+// run's setup from its manifest and its training curves). Plus
+// tex/samples.tex, tex/w1.tex and tex/performance.tex.
 #include <algorithm>
 #include <functional>
 #include <optional>
@@ -248,11 +250,22 @@ absl::Status BuildSections(Context& c) {
   for (const PaperSection& sec : PaperSections()) {
     auto pred = [&sec](const Run& r) { return PaperOf(r) == sec.key; };
     std::vector<const Run*> v = c.TopLevel(pred);
-    std::string s = "\\subsection*{Our runs against the paper's setup}\n";
+    std::string s, app;
     if (v.empty()) {
       s += absl::StrCat("No run of this paper's targets is committed yet: ", kNotYetRun, ".\n\n");
+      app += absl::StrCat("No run of this paper's targets is committed yet: ", kNotYetRun,
+                          ".\n\n");
+    } else {
+      s += absl::StrCat("\\paragraph{Our runs} (each run's setup from its manifest and its "
+                        "training curves: Appendix~\\ref{app:",
+                        sec.key, "}):\n\\begin{itemize}\\setlength\\itemsep{0pt}\\small\n");
+      for (const Run* r : v) {
+        absl::StrAppend(&s, "\\item \\texttt{", Tex(r->name), "} (", Tex(DatasetOf(*r)),
+                        LengthClause(*r, c.published()), ")\n");
+      }
+      s += "\\end{itemize}\n";
     }
-    s += SetupTex(c, v);
+    app += SetupTex(c, v);
     s += "\\subsection*{Results}\n";
     if (!sec.expected_image_targets.empty()) {
       OTGAN_ASSIGN_OR_RETURN(
@@ -278,8 +291,9 @@ absl::Status BuildSections(Context& c) {
     for (const Run* r : v) {
       if (IsToyDataset(DatasetOf(*r))) s += c.FigureTex("toy_" + Slug(r->name), 0.7);
     }
-    for (const Run* r : v) s += c.FigureTex("curves_" + Slug(r->name), 0.9);
+    for (const Run* r : v) app += c.FigureTex("curves_" + Slug(r->name), 0.9);
     OTGAN_RETURN_IF_ERROR(c.PutTex("sec_" + sec.key + ".tex", s));
+    OTGAN_RETURN_IF_ERROR(c.PutTex("app_" + sec.key + ".tex", app));
   }
   // Sample grids and W1 (shared across sections), and the benchmarks.
   OTGAN_RETURN_IF_ERROR(
