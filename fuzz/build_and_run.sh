@@ -33,7 +33,7 @@ ABSL_LIBS=$(pkg-config --libs absl_status absl_statusor absl_strings absl_str_fo
   || { echo "FAIL: pkg-config cannot find Abseil" >&2; exit 1; }
 CXXFLAGS=(-std=c++17 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address
           -I"$ROOT" -I/usr/include/torch/csrc/api/include -w)
-LDFLAGS=(-fsanitize=fuzzer,address -ltorch -ltorch_cpu -lc10 $ABSL_LIBS -lz -lpthread)
+LDFLAGS=(-fsanitize=fuzzer,address -ltorch -ltorch_cpu -lc10 $ABSL_LIBS -lcrypto -lz -lpthread)  # -lcrypto: lib/util/sha256 (OpenSSL EVP)
 
 # Library sources each target needs (the readers and what they link).
 declare -A SRCS=(
