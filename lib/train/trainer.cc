@@ -44,6 +44,27 @@ absl::Status MakeDirs(const std::string& dir) {
 
 std::string FormatValue(double v) { return absl::StrFormat("%.9g", v); }
 
+// The columns of a step-keyed csv file: `reserved` (its fixed leading
+// columns, e.g. step, seconds) then `names`. InvalidArgument "<what> '<name>'
+// is empty, repeated, reserved (<reserved>) or contains a comma/quote/newline"
+// for a name that cannot be a column.
+absl::StatusOr<std::vector<std::string>> CsvHeader(const std::vector<std::string>& reserved,
+                                                   const std::vector<std::string>& names,
+                                                   const std::string& what) {
+  std::set<std::string> seen(reserved.begin(), reserved.end());
+  for (const auto& name : names) {
+    if (name.empty() || name.find_first_of(",\n\"") != std::string::npos ||
+        !seen.insert(name).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, " '", name, "' is empty, repeated, reserved (", absl::StrJoin(reserved, ", "),
+          ") or contains a comma/quote/newline"));
+    }
+  }
+  std::vector<std::string> header = reserved;
+  header.insert(header.end(), names.begin(), names.end());
+  return header;
+}
+
 // Creates and removes a file in `dir` to learn whether the run can write
 // there (permission bits alone say nothing for root or read-only mounts).
 absl::Status ProbeWritable(const std::string& dir) {
@@ -241,10 +262,7 @@ absl::StatusOr<double> Trainer::AppendEvalRow(int64_t step, double train_seconds
     }
     absl::StrAppend(&row, ",", FormatValue(it->second));
   }
-  std::ofstream out(eval_curve_path(), std::ios::app);
-  out << row << '\n';
-  out.flush();
-  if (!out) return absl::UnavailableError(absl::StrCat("cannot append to ", eval_curve_path()));
+  OTGAN_RETURN_IF_ERROR(AppendCsvRow(eval_curve_path(), row));
   return seconds;
 }
 
@@ -293,11 +311,11 @@ absl::StatusOr<CheckpointInfo> Trainer::LoadResumeCheckpoint() {
   return LoadCheckpoint(last_checkpoint_->second, state_);
 }
 
-absl::Status Trainer::AppendMetricsRow(const std::string& row) {
-  std::ofstream out(metrics_path(), std::ios::app);
+absl::Status Trainer::AppendCsvRow(const std::string& path, const std::string& row) {
+  std::ofstream out(path, std::ios::app);
   out << row << '\n';
   out.flush();
-  if (!out) return absl::UnavailableError(absl::StrCat("cannot append to ", metrics_path()));
+  if (!out) return absl::UnavailableError(absl::StrCat("cannot append to ", path));
   return absl::OkStatus();
 }
 
@@ -330,29 +348,16 @@ absl::Status Trainer::WriteSamples(int64_t step, bool final) {
 absl::Status Trainer::Run(const StepFn& step_fn, const std::vector<std::string>& loss_names) {
   OTGAN_RETURN_IF_ERROR(ValidateTrainerConfig(config_));
   if (loss_names.empty()) return absl::InvalidArgumentError("Trainer::Run: no loss names");
-  std::set<std::string> seen = {"step", "seconds"};
-  for (const auto& name : loss_names) {
-    if (name.empty() || name.find_first_of(",\n\"") != std::string::npos || !seen.insert(name).second) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "Trainer::Run: loss name '", name,
-          "' is empty, repeated, reserved (step, seconds) or contains a comma/quote/newline"));
-    }
-  }
+  OTGAN_ASSIGN_OR_RETURN(const std::vector<std::string> header,
+                         CsvHeader({"step", "seconds"}, loss_names, "Trainer::Run: loss name"));
+  std::vector<std::string> eval_header;
   if (eval_fn_) {
     if (eval_every_ <= 0) {
       return absl::InvalidArgumentError(
           absl::StrCat("Trainer::SetEvalFn: every must be > 0, got ", eval_every_));
     }
-    std::set<std::string> eval_seen = {"step", "seconds", "eval_seconds"};
-    for (const auto& name : eval_names_) {
-      if (name.empty() || name.find_first_of(",\n\"") != std::string::npos ||
-          !eval_seen.insert(name).second) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "Trainer::SetEvalFn: metric name '", name,
-            "' is empty, repeated, reserved (step, seconds, eval_seconds) or contains a "
-            "comma/quote/newline"));
-      }
-    }
+    OTGAN_ASSIGN_OR_RETURN(eval_header, CsvHeader({"step", "seconds", "eval_seconds"}, eval_names_,
+                                                  "Trainer::SetEvalFn: metric name"));
   }
   // Every check that can refuse the run, before anything is written.
   OTGAN_RETURN_IF_ERROR(PreflightRunDir(config_.run_dir, config_.resume));
@@ -370,13 +375,10 @@ absl::Status Trainer::Run(const StepFn& step_fn, const std::vector<std::string>&
     start = info.step;
     base_elapsed = info.elapsed_seconds;
   }
-  std::vector<std::string> header = {"step", "seconds"};
-  header.insert(header.end(), loss_names.begin(), loss_names.end());
-  OTGAN_ASSIGN_OR_RETURN(const std::string metrics_text, MetricsToKeep(start, header));
+  OTGAN_ASSIGN_OR_RETURN(const std::string metrics_text,
+                         CsvRowsToKeep(metrics_path(), start, header));
   std::string eval_text;
   if (eval_fn_) {
-    std::vector<std::string> eval_header = {"step", "seconds", "eval_seconds"};
-    eval_header.insert(eval_header.end(), eval_names_.begin(), eval_names_.end());
     OTGAN_ASSIGN_OR_RETURN(eval_text, CsvRowsToKeep(eval_curve_path(), start, eval_header));
   }
 
@@ -464,7 +466,7 @@ absl::Status Trainer::Run(const StepFn& step_fn, const std::vector<std::string>&
     if (IsLogStep(step)) {
       std::string row = absl::StrCat(done, ",", absl::StrFormat("%.3f", elapsed()));
       for (const auto& [name, value] : shown) absl::StrAppend(&row, ",", FormatValue(value));
-      OTGAN_RETURN_IF_ERROR(AppendMetricsRow(row));
+      OTGAN_RETURN_IF_ERROR(AppendCsvRow(metrics_path(), row));
     }
     if (eval_fn_ && (done % eval_every_ == 0 || done == config_.total_steps)) {
       OTGAN_RETURN_IF_ERROR(evaluate(done));

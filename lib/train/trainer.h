@@ -165,12 +165,9 @@ class Trainer {
   TrainingState& state() { return state_; }
 
  private:
-  // The metrics.csv text a run starting at start_step begins with (read only).
-  absl::StatusOr<std::string> MetricsToKeep(int64_t start_step,
-                                            const std::vector<std::string>& header) const {
-    return CsvRowsToKeep(metrics_path(), start_step, header);
-  }
-  // The rows of the step-keyed csv file `path` up to start_step, under `header`.
+  // The text a run starting at start_step begins the step-keyed csv file
+  // `path` (metrics.csv, eval_curve.csv) with: `header`, then the file's rows
+  // up to start_step (read only).
   static absl::StatusOr<std::string> CsvRowsToKeep(const std::string& path, int64_t start_step,
                                                    const std::vector<std::string>& header);
   // One eval_curve.csv row for `step` (training seconds `train_seconds`);
@@ -179,7 +176,8 @@ class Trainer {
   // The checkpoint to resume from (newest that verifies), loaded into state_;
   // fills skipped_ with the newer ones that failed.
   absl::StatusOr<CheckpointInfo> LoadResumeCheckpoint();
-  absl::Status AppendMetricsRow(const std::string& row);
+  // Appends one line to the csv file `path` and flushes it.
+  static absl::Status AppendCsvRow(const std::string& path, const std::string& row);
   absl::Status WriteCheckpoint(int64_t step, double elapsed);
   absl::Status WriteSamples(int64_t step, bool final);
 
