@@ -19,6 +19,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "lib/dist/data_parallel.h"
 #include "lib/eval/eval_curve.h"
 #include "lib/eval/run_eval.h"
 #include "lib/io/flag_values.h"
@@ -171,8 +172,9 @@ int Main(int argc, char** argv, const std::string& target, const std::string& us
   }
   if (config->dist.world_size > 1 && !distributed) {
     std::fprintf(stderr,
-                 "%s: WORLD_SIZE=%d: this target has no distributed mode (otgan_mnist has; see "
-                 "README.md, \"Running across machines\"); unset RANK and WORLD_SIZE\n",
+                 "%s: WORLD_SIZE=%d: this target has no distributed mode (otgan_mnist and "
+                 "wgan_gp_mnist have; see README.md, \"Running across machines\"); unset RANK "
+                 "and WORLD_SIZE\n",
                  target.c_str(), config->dist.world_size);
     return 2;
   }
@@ -305,13 +307,45 @@ absl::Status WriteEvalSamplesOf(const CommonConfig& config, const LatentDrawFn& 
     torch::NoGradGuard no_grad;
     at::Generator g = at::make_generator<at::CPUGeneratorImpl>(config.seed + 0x5eed);
     const at::Tensor z = draw(EvalSamplesFor(config), g);
-    std::vector<at::Tensor> parts;
-    for (const at::Tensor& zc : chunk > 0 ? z.split(chunk) : std::vector<at::Tensor>{z}) {
-      parts.push_back(generate(zc.to(config.device)).to(at::kCPU));
-    }
-    eval = parts.size() == 1 ? parts[0] : at::cat(parts);
+    eval = GenerateInChunks(z, config.device, generate, chunk);
   }
   return io::WriteNpy((fs::path(config.run_dir) / "samples_eval.npy").string(), eval);
+}
+
+at::Tensor GenerateInChunks(const at::Tensor& z, const c10::Device& device,
+                            const GenerateFn& generate, int64_t chunk) {
+  torch::NoGradGuard no_grad;
+  std::vector<at::Tensor> parts;
+  for (const at::Tensor& zc : chunk > 0 ? z.split(chunk) : std::vector<at::Tensor>{z}) {
+    parts.push_back(generate(zc.to(device)).to(at::kCPU));
+  }
+  return parts.size() == 1 ? parts[0] : at::cat(parts);
+}
+
+absl::Status StartDataParallel(const CommonConfig& config, const dist::DistContext& dist,
+                               const std::vector<torch::nn::Module*>& nets,
+                               train::TrainerConfig& tc) {
+  if (config.dist.world_size == 1) return absl::OkStatus();
+  for (torch::nn::Module* net : nets) OTGAN_RETURN_IF_ERROR(dist::BroadcastParameters(dist, *net));
+  at::manual_seed(dist::RankSeed(config.seed, config.dist.rank));
+  tc.show_progress = config.is_root();
+  if (!config.is_root()) tc.sample_every = 0;
+  tc.stop_vote = [&dist](bool stop_here) { return dist::AnyRank(dist, stop_here); };
+  return absl::OkStatus();
+}
+
+std::pair<std::string, std::string> DistributedFact(const CommonConfig& config,
+                                                    int64_t per_rank_batch,
+                                                    const std::string& combine) {
+  const int world = config.dist.world_size;
+  if (world == 1) return {"distributed", "no (one process)"};
+  return {"distributed",
+          absl::StrCat("rank ", config.dist.rank, " of ", world, " (c10d Gloo, MASTER_ADDR ",
+                       config.dist.master_addr, "); global batch ", world, " x ", per_rank_batch,
+                       " = ", world * per_rank_batch, "; ", combine,
+                       "; nets broadcast from rank 0; this rank's latents and data order from "
+                       "seed ", dist::RankSeed(config.seed, config.dist.rank),
+                       " = RankSeed(--seed, rank) (lib/dist/data_parallel.h)")};
 }
 
 namespace {
@@ -364,11 +398,9 @@ absl::Status AttachEvalCurve(const CommonConfig& config, int64_t total_steps,
   trainer.SetEvalFn(
       every, eval::EvalCurve::MetricNames(),
       [shared, z, device, range, generate](int64_t) -> absl::StatusOr<train::StepLosses> {
-        std::vector<at::Tensor> parts;
-        for (const at::Tensor& zc : z.split(kCurveChunk)) {
-          parts.push_back(generate(zc.to(device)).detach().to(at::kCPU, at::kFloat));
-        }
-        OTGAN_ASSIGN_OR_RETURN(auto metrics, shared->Evaluate(at::cat(parts), range));
+        OTGAN_ASSIGN_OR_RETURN(
+            auto metrics,
+            shared->Evaluate(GenerateInChunks(z, device, generate, kCurveChunk), range));
         return train::StepLosses(metrics.begin(), metrics.end());
       });
   return absl::OkStatus();

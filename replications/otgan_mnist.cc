@@ -146,9 +146,7 @@ at::Tensor To01(const at::Tensor& x) { return (x + 1) * 0.5; }
 absl::Status Run(const CommonConfig& common) {
   OTGAN_ASSIGN_OR_RETURN(OtganConfig cfg, ConfigFromFlags());
   at::manual_seed(common.seed);  // the same initial nets on every rank (then broadcast)
-  const int rank = common.dist.rank;
   const int world = common.dist.world_size;
-  const uint64_t rank_seed = dist::RankSeed(common.seed, rank);
 
   OTGAN_ASSIGN_OR_RETURN(data::ImageDataset mnist, LoadMnistTrain(common));
   const int64_t n_train = mnist.images.size(0);
@@ -195,14 +193,8 @@ absl::Status Run(const CommonConfig& common) {
        {"latent_distribution", "U[-1,1]^latent"},
        {"total_steps", absl::StrCat(steps)},
        {"paper_batch_size", "8000 (8 GPUs, CIFAR-10)"},
-       {"distributed",
-        world == 1 ? "no (one process)"
-                   : absl::StrCat("rank ", rank, " of ", world, " (c10d Gloo, MASTER_ADDR ",
-                                  common.dist.master_addr, "); global batch ", world, " x ",
-                                  cfg.batch_size, " = ", world * cfg.batch_size,
-                                  " per batch; nets broadcast from rank 0; this rank's latents "
-                                  "and data order from seed ", rank_seed,
-                                  " = RankSeed(--seed, rank) (lib/dist/data_parallel.h)")},
+       DistributedFact(common, cfg.batch_size,
+                       "Sinkhorn on the gathered embeddings of the global batches"),
        {"global_batch_size", absl::StrCat(world * cfg.batch_size)},
        EvalCurveFact(common, steps)}));
 
@@ -221,25 +213,16 @@ absl::Status Run(const CommonConfig& common) {
     critic->DataInit(images.narrow(0, 0, std::min<int64_t>(cfg.batch_size, n_train)));
     gen->DataInit(at::rand({cfg.batch_size, cfg.latent}).to(common.device) * 2 - 1);
   }
-  if (world > 1) {
-    // Rank 0's nets (after its WN init pass) on every rank; then each rank
-    // draws its own latents and data from its own seed.
-    OTGAN_RETURN_IF_ERROR(dist::BroadcastParameters(dist_ctx, *gen));
-    OTGAN_RETURN_IF_ERROR(dist::BroadcastParameters(dist_ctx, *critic));
-    at::manual_seed(rank_seed);
-  }
+  // Distributed: rank 0's nets (after its WN init pass) on every rank; then
+  // each rank draws its own latents and data from its own seed.
+  train::TrainerConfig tc = TrainerConfigFor(common, steps, /*smoke=*/{1, 3, 0},
+                                             /*other=*/{10, 50, 200}, {0, cfg.sample_every, 0});
+  OTGAN_RETURN_IF_ERROR(StartDataParallel(common, dist_ctx, {gen.get(), critic.get()}, tc));
   auto gen_ema = std::dynamic_pointer_cast<nn::OtganGeneratorImpl>(gen->clone());
   OTGAN_ASSIGN_OR_RETURN(train::ParameterEma ema, train::ParameterEma::Make(gen.ptr(), gen_ema, cfg.ema));
   ema.Reset();
-  data::EpochShuffler shuffler(n_train, rank_seed);
+  data::EpochShuffler shuffler(n_train, dist::RankSeed(common.seed, common.dist.rank));
 
-  train::TrainerConfig tc = TrainerConfigFor(common, steps, /*smoke=*/{1, 3, 0},
-                                             /*other=*/{10, 50, 200}, {0, cfg.sample_every, 0});
-  if (world > 1) {
-    tc.show_progress = common.is_root();
-    if (!common.is_root()) tc.sample_every = 0;
-    tc.stop_vote = [&dist_ctx](bool stop_here) { return dist::AnyRank(dist_ctx, stop_here); };
-  }
   train::Trainer trainer(tc);
   OTGAN_ASSIGN_OR_RETURN(OtganOptimizers opt, AddOtganNets(trainer, cfg, gen.ptr(), critic.ptr()));
   trainer.AddModule("generator_ema", gen_ema);

@@ -94,7 +94,6 @@ absl::Status Run(const CommonConfig& c) {
   OTGAN_ASSIGN_OR_RETURN(std::unique_ptr<MnistWgan> m,
                          MnistWgan::Make(c, w.dim, w.latent, w.optimizer, w.net));
   const int world = c.dist.world_size;
-  const uint64_t rank_seed = dist::RankSeed(c.seed, c.dist.rank);
 
   OTGAN_RETURN_IF_ERROR(StartRun(
       c, {{"paper", "wgangp"},
@@ -112,27 +111,17 @@ absl::Status Run(const CommonConfig& c) {
           {"total_steps", absl::StrCat(w.trainer.total_steps)},
           {"smoke_overrides", w.smoke.Describe()},
           {"eval_seed", absl::StrCat(EvalSeed(c))},
-          {"distributed",
-           world == 1 ? "no (one process)"
-                      : absl::StrCat("rank ", c.dist.rank, " of ", world, " (c10d Gloo); global "
-                                     "batch ", world, " x ", w.batch, " = ", world * w.batch,
-                                     "; gradients averaged over ranks; nets broadcast from rank "
-                                     "0; this rank's latents and data order from seed ", rank_seed,
-                                     " = RankSeed(--seed, rank)")},
+          DistributedFact(c, w.batch, "gradients averaged over ranks"),
           {"global_batch_size", absl::StrCat(world * w.batch)},
           EvalCurveFact(c, w.trainer.total_steps)}));
 
   // Joins the process group (a world of one without sockets).
   OTGAN_ASSIGN_OR_RETURN(dist::DistContext dist_ctx, dist::DistContext::Create(c.dist));
+  OTGAN_RETURN_IF_ERROR(StartDataParallel(c, dist_ctx, {m->gen.get(), m->critic.get()}, w.trainer));
   if (world > 1) {
     m->dist = &dist_ctx;
-    OTGAN_RETURN_IF_ERROR(dist::BroadcastParameters(dist_ctx, *m->gen));
-    OTGAN_RETURN_IF_ERROR(dist::BroadcastParameters(dist_ctx, *m->critic));
-    at::manual_seed(rank_seed);
-    m->shuffler = std::make_unique<data::EpochShuffler>(m->images.size(0), rank_seed);
-    w.trainer.show_progress = c.is_root();
-    if (!c.is_root()) w.trainer.sample_every = 0;
-    w.trainer.stop_vote = [&dist_ctx](bool stop_here) { return dist::AnyRank(dist_ctx, stop_here); };
+    m->shuffler = std::make_unique<data::EpochShuffler>(m->images.size(0),
+                                                        dist::RankSeed(c.seed, c.dist.rank));
   }
 
   train::Trainer trainer(w.trainer);
