@@ -29,14 +29,16 @@
 #include "lib/util/runtime.h"
 #include "lib/util/status.h"
 
-ABSL_FLAG(std::string, budget, "smoke",
-          "smoke (well under a minute) | cpu (15-40 min per run at one thread on the 2-core machine, see replications/README.md) | paper (published schedule)");
+ABSL_FLAG(otgan::train::Budget, budget, otgan::train::Budget::kSmoke,
+          "smoke (well under a minute) | cpu (the target's reproduction budget on the 2-core "
+          "machine, see replications/README.md) | paper (published schedule)");
 ABSL_FLAG(std::string, out, "",
           "run folder; relative paths resolve against the workspace root "
           "(default runs/<target>/<budget>)");
 ABSL_FLAG(uint64_t, seed, 0, "random seed for initialisation, latents and data order");
 ABSL_FLAG(int, threads, 0, "intra-op threads; 0 = all cores");
-ABSL_FLAG(std::string, device, "cpu", "cpu | cuda | cuda:N (needs a CUDA LibTorch)");
+ABSL_FLAG(otgan::replications::DeviceName, device, otgan::replications::DeviceName{},
+          "cpu | cuda | cuda:N (needs a CUDA LibTorch)");
 ABSL_FLAG(bool, resume, false, "continue from the newest checkpoint in the run folder");
 ABSL_FLAG(std::string, data_dir, "", "dataset root holding mnist/ and fashion/ (default: <workspace>/data)");
 ABSL_FLAG(int64_t, steps, 0, "generator iterations; 0 = the budget's count");
@@ -51,19 +53,29 @@ ABSL_FLAG(int64_t, eval_every, 0,
           "per point) every this many generator iterations; 0 = the budget's default (smoke: off, "
           "else a twentieth of the run), -1 = off");
 
+ABSL_FLAG(int64_t, log_every, 0,
+          "metrics.csv row (and progress line) every this many generator iterations; 0 = the "
+          "target's default at this budget");
+ABSL_FLAG(int64_t, sample_every, 0,
+          "sample grid (samples_<step>.png) every this many generator iterations; 0 = the "
+          "target's default at this budget");
+ABSL_FLAG(int64_t, checkpoint_every, 0,
+          "checkpoint every this many generator iterations; 0 = the target's default at this "
+          "budget (none at smoke)");
+
 namespace otgan::replications {
 namespace fs = std::filesystem;
 
 absl::StatusOr<CommonConfig> CommonConfigFromFlags(const std::string& target) {
   CommonConfig c;
   c.target = target;
-  OTGAN_ASSIGN_OR_RETURN(c.budget, train::ParseBudget(absl::GetFlag(FLAGS_budget)));
+  c.budget = absl::GetFlag(FLAGS_budget);
   std::string out = absl::GetFlag(FLAGS_out);
   if (out.empty()) out = absl::StrCat("runs/", target, "/", train::BudgetName(c.budget));
   c.run_dir = ResolveOutputPath(out);
   c.seed = absl::GetFlag(FLAGS_seed);
   OTGAN_ASSIGN_OR_RETURN(c.threads, ConfigureThreads(absl::GetFlag(FLAGS_threads)));
-  OTGAN_ASSIGN_OR_RETURN(c.device, ParseDevice(absl::GetFlag(FLAGS_device)));
+  OTGAN_ASSIGN_OR_RETURN(c.device, ParseDevice(absl::GetFlag(FLAGS_device).name));
   c.resume = absl::GetFlag(FLAGS_resume);
   c.data_dir = absl::GetFlag(FLAGS_data_dir);
   if (c.data_dir.empty()) c.data_dir = DefaultDataDir();
@@ -86,6 +98,16 @@ absl::StatusOr<CommonConfig> CommonConfigFromFlags(const std::string& target) {
   if (c.eval_every < -1) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--eval_every=", c.eval_every, ": expected -1 (off), 0 (budget default) or a positive count"));
+  }
+  c.intervals = {absl::GetFlag(FLAGS_log_every), absl::GetFlag(FLAGS_sample_every),
+                 absl::GetFlag(FLAGS_checkpoint_every)};
+  for (const auto& [name, value] : {std::pair<const char*, int64_t>{"log_every", c.intervals.log_every},
+                                    {"sample_every", c.intervals.sample_every},
+                                    {"checkpoint_every", c.intervals.checkpoint_every}}) {
+    if (value < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--", name, "=", value, ": expected 0 (the target's default) or a positive count"));
+    }
   }
   if (c.resume && !fs::exists(fs::path(c.run_dir) / "checkpoints")) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -251,8 +273,8 @@ std::string SmokeOverrides::Describe() const {
 }
 
 train::TrainerConfig TrainerConfigFor(const CommonConfig& config, int64_t total_steps,
-                                      const TrainerIntervals& smoke, const TrainerIntervals& other,
-                                      const TrainerIntervals& flags) {
+                                      const TrainerIntervals& smoke, const TrainerIntervals& other) {
+  const TrainerIntervals& flags = config.intervals;
   const TrainerIntervals& by_budget = config.budget == train::Budget::kSmoke ? smoke : other;
   auto pick = [](int64_t flag, int64_t fallback) { return flag != 0 ? flag : fallback; };
   train::TrainerConfig tc;
@@ -271,7 +293,9 @@ at::Tensor GaussianLatents(int64_t n, int64_t latent, const c10::Device& device,
   return device.is_cpu() ? z : z.to(device);
 }
 
-uint64_t EvalSeed(const CommonConfig& config) { return config.seed + 0x5EED0E7A1ull; }
+uint64_t EvalSeed(const CommonConfig& config) {
+  return StreamSeed(config.seed, Stream::kEvalSamples);
+}
 
 absl::Status WriteEvalSamples(const CommonConfig& config, int64_t latent,
                               const GenerateFn& generate, int64_t batch) {
@@ -305,7 +329,7 @@ absl::Status WriteEvalSamplesOf(const CommonConfig& config, const LatentDrawFn& 
   at::Tensor eval;
   {
     torch::NoGradGuard no_grad;
-    at::Generator g = at::make_generator<at::CPUGeneratorImpl>(config.seed + 0x5eed);
+    at::Generator g = StreamGenerator(config.seed, Stream::kOtEvalSamples);
     const at::Tensor z = draw(EvalSamplesFor(config), g);
     eval = GenerateInChunks(z, config.device, generate, chunk);
   }
@@ -386,7 +410,7 @@ absl::Status AttachEvalCurve(const CommonConfig& config, int64_t total_steps,
   at::Tensor z;
   {
     torch::NoGradGuard no_grad;
-    at::Generator g = at::make_generator<at::CPUGeneratorImpl>(EvalSeed(config) + 1);
+    at::Generator g = StreamGenerator(config.seed, Stream::kEvalCurve);
     z = draw(kCurveSamples, g);
   }
   std::fprintf(stderr, "%s: evaluation curve every %lld steps into eval_curve.csv: %s\n",

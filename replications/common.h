@@ -33,19 +33,31 @@
 #include "lib/eval/lenet.h"
 #include "lib/train/schedule.h"
 #include "lib/train/trainer.h"
+#include "replications/flag_types.h"
+#include "replications/seeds.h"
 
-ABSL_DECLARE_FLAG(std::string, budget);
+ABSL_DECLARE_FLAG(otgan::train::Budget, budget);
 ABSL_DECLARE_FLAG(std::string, out);
 ABSL_DECLARE_FLAG(uint64_t, seed);
 ABSL_DECLARE_FLAG(int, threads);
-ABSL_DECLARE_FLAG(std::string, device);
+ABSL_DECLARE_FLAG(otgan::replications::DeviceName, device);
 ABSL_DECLARE_FLAG(bool, resume);
 ABSL_DECLARE_FLAG(std::string, data_dir);
 ABSL_DECLARE_FLAG(int64_t, steps);
 ABSL_DECLARE_FLAG(int64_t, eval_samples);
 ABSL_DECLARE_FLAG(int64_t, eval_every);
+ABSL_DECLARE_FLAG(int64_t, log_every);
+ABSL_DECLARE_FLAG(int64_t, sample_every);
+ABSL_DECLARE_FLAG(int64_t, checkpoint_every);
 
 namespace otgan::replications {
+
+// The Trainer's intervals, in generator iterations (checkpoint_every 0: none).
+struct TrainerIntervals {
+  int64_t log_every = 0;
+  int64_t sample_every = 0;
+  int64_t checkpoint_every = 0;
+};
 
 struct CommonConfig {
   std::string target;        // e.g. "otgan_mnist"
@@ -59,6 +71,9 @@ struct CommonConfig {
   int64_t steps_override = 0;   // --steps: 0 = the budget's step count
   int64_t eval_samples = 0;     // --eval_samples: 0 = the budget's default
   int64_t eval_every = 0;       // --eval_every: 0 = the budget's default, -1 = off
+  // --log_every, --sample_every, --checkpoint_every (each >= 0; 0 = the
+  // target's default at this budget, which TrainerConfigFor fills in).
+  TrainerIntervals intervals;
   // Data-parallel runs (lib/dist): RANK / WORLD_SIZE / MASTER_ADDR /
   // MASTER_PORT from the environment (scripts/launch_distributed.sh sets
   // them); a world of one otherwise. Rank 0 owns the run folder; rank r > 0
@@ -140,24 +155,15 @@ void ApplySmokeDefault(const CommonConfig& config, const std::string& name, T sm
 // Trainer settings
 // ---------------------------------------------------------------------------
 
-// The Trainer's intervals, in generator iterations (checkpoint_every 0: none).
-struct TrainerIntervals {
-  int64_t log_every = 0;
-  int64_t sample_every = 0;
-  int64_t checkpoint_every = 0;
-};
-
 // A TrainerConfig for config's run folder and --resume with `total_steps`;
-// each interval is the entry of `flags` when non-zero (a main's
-// --sample_every etc.; 0 = not a flag or left at 0), else the entry of
-// `smoke` at --budget=smoke and of `other` at cpu and paper. Not validated:
-// the Trainer (or the caller) checks the values.
+// each interval is config.intervals' entry (--log_every, --sample_every,
+// --checkpoint_every) when non-zero, else the target's default: the entry of
+// `smoke` at --budget=smoke and of `other` at cpu and paper.
 //
 //   train::TrainerConfig tc = TrainerConfigFor(common, steps, /*smoke=*/{1, 3, 0},
-//                                              /*other=*/{10, 100, 500}, {0, sample_every, 0});
+//                                              /*other=*/{10, 100, 500});
 train::TrainerConfig TrainerConfigFor(const CommonConfig& config, int64_t total_steps,
-                                      const TrainerIntervals& smoke, const TrainerIntervals& other,
-                                      const TrainerIntervals& flags = {});
+                                      const TrainerIntervals& smoke, const TrainerIntervals& other);
 
 // ---------------------------------------------------------------------------
 // Data

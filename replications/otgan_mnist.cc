@@ -74,7 +74,7 @@ ABSL_FLAG(int64_t, gen_dim, 32,
 ABSL_FLAG(int64_t, critic_dim, 64,
           "critic width: channels of the 28x28, 14x14, 7x7 convs are critic_dim / 4, / 2, x 1 "
           "(CIFAR code: 128, 256, 512, 1024); embedding size 2 x critic_dim x 49");
-ABSL_FLAG(std::string, wn_init, "data",
+ABSL_FLAG(otgan::replications::WeightNormInit, wn_init, otgan::replications::WeightNormInit::kData,
           "weight-norm initialisation: data (g, b from the first batch's pre-activation "
           "statistics, utils/nn.py's init pass) or code (g = 1, b = 0: what train.py runs, "
           "whose init-pass assignments are never executed)");
@@ -83,7 +83,6 @@ ABSL_FLAG(bool, ema_warmup, true,
           "EMA decay min(decay, (1 + n) / (10 + n)) at update n (TensorFlow's num_updates "
           "rule; the code uses the constant decay, under which the random initial weights "
           "still weigh 0.999^n in the average: 0.22 after 1500 updates)");
-ABSL_FLAG(int64_t, sample_every, 0, "sample grid every this many steps; 0 = the budget's default");
 
 namespace otgan::replications {
 namespace {
@@ -91,7 +90,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct OtganConfig : OtganLossConfig {
-  int64_t latent, gen_dim, critic_dim, sample_every;
+  int64_t latent, gen_dim, critic_dim;
   bool wn_data_init;
   train::EmaOptions ema;
 };
@@ -116,7 +115,6 @@ absl::StatusOr<OtganConfig> ConfigFromFlags() {
   c.latent = absl::GetFlag(FLAGS_latent);
   c.gen_dim = absl::GetFlag(FLAGS_gen_dim);
   c.critic_dim = absl::GetFlag(FLAGS_critic_dim);
-  c.sample_every = absl::GetFlag(FLAGS_sample_every);
   OTGAN_RETURN_IF_ERROR(FlagAtLeast("latent", c.latent, 1));
   if (c.gen_dim < 2 || c.gen_dim % 2 != 0) {
     return absl::InvalidArgumentError(
@@ -126,12 +124,7 @@ absl::StatusOr<OtganConfig> ConfigFromFlags() {
     return absl::InvalidArgumentError(
         absl::StrCat("--critic_dim=", c.critic_dim, ": expected a multiple of 4, >= 4"));
   }
-  OTGAN_RETURN_IF_ERROR(FlagAtLeast("sample_every", c.sample_every, 0));
-  const std::string init = absl::GetFlag(FLAGS_wn_init);
-  if (init != "data" && init != "code") {
-    return absl::InvalidArgumentError(absl::StrCat("--wn_init=", init, ": expected data or code"));
-  }
-  c.wn_data_init = init == "data";
+  c.wn_data_init = absl::GetFlag(FLAGS_wn_init) == WeightNormInit::kData;
   c.ema.decay = absl::GetFlag(FLAGS_ema_decay);
   c.ema.tf_num_updates = absl::GetFlag(FLAGS_ema_warmup);
   if (!(c.ema.decay >= 0 && c.ema.decay < 1)) {
@@ -145,7 +138,7 @@ at::Tensor To01(const at::Tensor& x) { return (x + 1) * 0.5; }
 
 absl::Status Run(const CommonConfig& common) {
   OTGAN_ASSIGN_OR_RETURN(OtganConfig cfg, ConfigFromFlags());
-  at::manual_seed(common.seed);  // the same initial nets on every rank (then broadcast)
+  at::manual_seed(StreamSeed(common.seed, Stream::kInit));  // the same initial nets on every rank (then broadcast)
   const int world = common.dist.world_size;
 
   OTGAN_ASSIGN_OR_RETURN(data::ImageDataset mnist, LoadMnistTrain(common));
@@ -196,6 +189,8 @@ absl::Status Run(const CommonConfig& common) {
        DistributedFact(common, cfg.batch_size,
                        "Sinkhorn on the gathered embeddings of the global batches"),
        {"global_batch_size", absl::StrCat(world * cfg.batch_size)},
+       SeedsFact(common.seed, {Stream::kInit, Stream::kDataOrder, Stream::kOtSampleGrid,
+                               Stream::kOtEvalSamples, Stream::kEvalCurve}),
        EvalCurveFact(common, steps)}));
 
   // Joins the process group (a world of one without sockets).
@@ -216,7 +211,7 @@ absl::Status Run(const CommonConfig& common) {
   // Distributed: rank 0's nets (after its WN init pass) on every rank; then
   // each rank draws its own latents and data from its own seed.
   train::TrainerConfig tc = TrainerConfigFor(common, steps, /*smoke=*/{1, 3, 0},
-                                             /*other=*/{10, 50, 200}, {0, cfg.sample_every, 0});
+                                             /*other=*/{10, 50, 200});
   OTGAN_RETURN_IF_ERROR(StartDataParallel(common, dist_ctx, {gen.get(), critic.get()}, tc));
   auto gen_ema = std::dynamic_pointer_cast<nn::OtganGeneratorImpl>(gen->clone());
   OTGAN_ASSIGN_OR_RETURN(train::ParameterEma ema, train::ParameterEma::Make(gen.ptr(), gen_ema, cfg.ema));
@@ -229,7 +224,7 @@ absl::Status Run(const CommonConfig& common) {
   trainer.AddShuffler("data", &shuffler);
 
   const at::TensorOptions zopt = at::TensorOptions().dtype(at::kFloat).device(common.device);
-  at::Generator grid_gen = at::make_generator<at::CPUGeneratorImpl>(common.seed + 0x9d1d);
+  at::Generator grid_gen = StreamGenerator(common.seed, Stream::kOtSampleGrid);
   const at::Tensor fixed_z = (at::rand({100, cfg.latent}, grid_gen, at::kFloat) * 2 - 1).to(common.device);
   if (common.is_root()) {
     trainer.SetSampleFn([&] { return To01(gen_ema->forward(fixed_z)); }, io::GridOptions{});
@@ -297,7 +292,7 @@ absl::Status Run(const CommonConfig& common) {
 int main(int argc, char** argv) {
   // This target's default budget is cpu (the main job: digits in about 15
   // minutes on 2 cores); --budget=smoke (tests) and --budget=paper as usual.
-  absl::SetFlag(&FLAGS_budget, "cpu");
+  absl::SetFlag(&FLAGS_budget, otgan::train::Budget::kCpu);
   return otgan::replications::Main(
       argc, argv, "otgan_mnist",
       "Salimans et al. 2018 OT-GAN on MNIST: minibatch energy distance with a cosine cost on "

@@ -58,7 +58,6 @@ ABSL_FLAG(int64_t, features, 16, "critic feature size (not normalised) [notebook
 ABSL_FLAG(int64_t, critic_iters, 15000,
           "iterations with a critic update (1:1 with the generator); after them the critic is "
           "frozen and only the generator trains [notebook]");
-ABSL_FLAG(int64_t, sample_every, 0, "scatter plot every this many steps; 0 = the budget's default");
 
 namespace otgan::replications {
 namespace {
@@ -68,7 +67,7 @@ constexpr double kPlotHalfWidth = 4.0;
 constexpr int64_t kPlotPoints = 2000;
 
 struct MogConfig : OtganLossConfig {
-  int64_t latent, gen_hidden, critic_hidden, features, critic_iters, sample_every;
+  int64_t latent, gen_hidden, critic_hidden, features, critic_iters;
 };
 
 // The notebook's settings (cell 0 and its training loop).
@@ -98,12 +97,10 @@ absl::StatusOr<MogConfig> ConfigFromFlags() {
   c.gen_hidden = absl::GetFlag(FLAGS_gen_hidden);
   c.critic_hidden = absl::GetFlag(FLAGS_critic_hidden);
   c.features = absl::GetFlag(FLAGS_features);
-  c.sample_every = absl::GetFlag(FLAGS_sample_every);
   OTGAN_RETURN_IF_ERROR(FlagAtLeast("latent", c.latent, 1));
   OTGAN_RETURN_IF_ERROR(FlagAtLeast("gen_hidden", c.gen_hidden, 1));
   OTGAN_RETURN_IF_ERROR(FlagAtLeast("critic_hidden", c.critic_hidden, 1));
   OTGAN_RETURN_IF_ERROR(FlagAtLeast("features", c.features, 1));
-  OTGAN_RETURN_IF_ERROR(FlagAtLeast("sample_every", c.sample_every, 0));
   return c;
 }
 
@@ -149,7 +146,7 @@ at::Tensor ScatterImage(const at::Tensor& points, const at::Tensor& centers, int
 
 absl::Status Run(const CommonConfig& common) {
   OTGAN_ASSIGN_OR_RETURN(MogConfig cfg, ConfigFromFlags());
-  at::manual_seed(common.seed);
+  at::manual_seed(StreamSeed(common.seed, Stream::kInit));
   const data::ToyDistribution toy = data::ToyDistribution::Make(data::ToyKind::k8GaussiansOtgan);
 
   // The notebook's loop runs 40000 iterations (15000 of them with a critic
@@ -176,7 +173,9 @@ absl::Status Run(const CommonConfig& common) {
        {"init", "weights N(0, 2/fan_in), biases 0 (notebook xavier_init)"},
        {"latent_distribution", "N(0, I_latent)"},
        {"samples_final", "scatter-plot image [1,3,256,256] over [-4,4]^2; points in samples_eval.npy"},
-       {"total_steps", absl::StrCat(steps)}}));
+       {"total_steps", absl::StrCat(steps)},
+       SeedsFact(common.seed, {Stream::kInit, Stream::kMogData, Stream::kOtSampleGrid,
+                               Stream::kOtEvalSamples})}));
 
   nn::Mlp gen(nn::MlpOptions{.in = cfg.latent,
                              .hidden = {cfg.gen_hidden, cfg.gen_hidden, cfg.gen_hidden},
@@ -192,14 +191,14 @@ absl::Status Run(const CommonConfig& common) {
   NotebookInit(critic);
   gen->to(common.device);
   critic->to(common.device);
-  at::Generator data_gen = at::make_generator<at::CPUGeneratorImpl>(common.seed + 0xda7a);
+  at::Generator data_gen = StreamGenerator(common.seed, Stream::kMogData);
 
   train::Trainer trainer(TrainerConfigFor(common, steps, /*smoke=*/{1, 3, 0},
-                                          /*other=*/{100, 2500, 5000}, {0, cfg.sample_every, 0}));
+                                          /*other=*/{100, 2500, 5000}));
   OTGAN_ASSIGN_OR_RETURN(OtganOptimizers opt, AddOtganNets(trainer, cfg, gen.ptr(), critic.ptr()));
   trainer.AddGenerator("data", data_gen);
 
-  at::Generator plot_gen = at::make_generator<at::CPUGeneratorImpl>(common.seed + 0x9d1d);
+  at::Generator plot_gen = StreamGenerator(common.seed, Stream::kOtSampleGrid);
   const at::Tensor fixed_z = at::randn({kPlotPoints, cfg.latent}, plot_gen, at::kFloat).to(common.device);
   io::GridOptions grid;
   grid.padding = 0;

@@ -10,11 +10,11 @@
 //   optimiser Adam lr 5e-3, batch 300, 70 epochs
 //
 // The sample grid is the paper's latent manifold: G on a 15 x 15 grid of z
-// over [0,1]^2 (top row z2 = 1). --eps and --sinkhorn_iters drive the eps/L
+// over [0,1]^2 (top row z2 = 1). --sinkhorn_eps and --sinkhorn_iters drive the eps/L
 // sweep (scripts/sinkhorn_sweep.sh).
 //
 //   bazel run -c opt //replications:sinkhorn_gan_mnist -- --budget=cpu
-//   bazel run -c opt //replications:sinkhorn_gan_mnist -- --budget=smoke --eps=10 --sinkhorn_iters=10
+//   bazel run -c opt //replications:sinkhorn_gan_mnist -- --budget=smoke --sinkhorn_eps=10 --sinkhorn_iters=10
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -41,13 +41,12 @@
 ABSL_FLAG(int64_t, batch_size, 300,
           "generated and real points per Sinkhorn problem (official script: 300; "
           "third-party replications used 200)");
-ABSL_FLAG(double, eps, 1.0, "entropic regularisation, in units of the squared pixel distance");
+ABSL_FLAG(double, sinkhorn_eps, 1.0, "entropic regularisation, in units of the squared pixel distance");
 ABSL_FLAG(int, sinkhorn_iters, 50, "L: log-domain Sinkhorn iterations, all unrolled for the gradient");
 ABSL_FLAG(double, lr, 5e-3, "Adam learning rate (betas 0.9, 0.999)");
 ABSL_FLAG(bool, debiased, false,
           "use 2 W(X,Y) - W(X,X) - W(Y,Y) instead of the official script's plain W(X,Y)");
 ABSL_FLAG(int64_t, latent, 2, "latent dimension (z ~ U[0,1]^latent)");
-ABSL_FLAG(int64_t, sample_every, 0, "sample grid every this many steps; 0 = the budget's default");
 
 namespace otgan::replications {
 namespace {
@@ -61,7 +60,6 @@ struct SinkhornGanConfig {
   double lr;
   bool debiased;
   int64_t latent;
-  int64_t sample_every;
 };
 
 absl::StatusOr<SinkhornGanConfig> ConfigFromFlags() {
@@ -71,11 +69,11 @@ absl::StatusOr<SinkhornGanConfig> ConfigFromFlags() {
     return absl::InvalidArgumentError(
         absl::StrCat("--batch_size=", c.batch_size, ": expected at least 2"));
   }
-  c.sinkhorn.eps = absl::GetFlag(FLAGS_eps);
+  c.sinkhorn.eps = absl::GetFlag(FLAGS_sinkhorn_eps);
   c.sinkhorn.max_iter = absl::GetFlag(FLAGS_sinkhorn_iters);
   c.sinkhorn.tol = 0;  // exactly L iterations, as in the official script
   if (!(c.sinkhorn.eps > 0)) {
-    return absl::InvalidArgumentError(absl::StrCat("--eps=", c.sinkhorn.eps, ": expected > 0"));
+    return absl::InvalidArgumentError(absl::StrCat("--sinkhorn_eps=", c.sinkhorn.eps, ": expected > 0"));
   }
   if (c.sinkhorn.max_iter < 1) {
     return absl::InvalidArgumentError(
@@ -88,11 +86,6 @@ absl::StatusOr<SinkhornGanConfig> ConfigFromFlags() {
   c.latent = absl::GetFlag(FLAGS_latent);
   if (c.latent < 1) {
     return absl::InvalidArgumentError(absl::StrCat("--latent=", c.latent, ": expected at least 1"));
-  }
-  c.sample_every = absl::GetFlag(FLAGS_sample_every);
-  if (c.sample_every < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--sample_every=", c.sample_every, ": expected 0 (default) or a positive count"));
   }
   return c;
 }
@@ -112,7 +105,7 @@ at::Tensor ManifoldLatents(int64_t latent, int side) {
 
 absl::Status Run(const CommonConfig& common) {
   OTGAN_ASSIGN_OR_RETURN(SinkhornGanConfig cfg, ConfigFromFlags());
-  at::manual_seed(common.seed);
+  at::manual_seed(StreamSeed(common.seed, Stream::kInit));
 
   OTGAN_ASSIGN_OR_RETURN(data::ImageDataset mnist, LoadMnistTrain(common));
   const int64_t n_train = mnist.images.size(0);
@@ -137,6 +130,8 @@ absl::Status Run(const CommonConfig& common) {
                {"total_steps", absl::StrCat(steps)},
                {"paper_steps", absl::StrCat(paper_steps, " (70 epochs of ", n_train / cfg.batch_size,
                                             " batches)")},
+               SeedsFact(common.seed, {Stream::kInit, Stream::kDataOrder,
+                                       Stream::kOtEvalSamples, Stream::kEvalCurve}),
                EvalCurveFact(common, steps)}));
 
   nn::Mlp gen(nn::MlpOptions{.in = cfg.latent,
@@ -150,10 +145,10 @@ absl::Status Run(const CommonConfig& common) {
   opt_spec.lr = cfg.lr;
   OTGAN_ASSIGN_OR_RETURN(std::unique_ptr<torch::optim::Optimizer> opt,
                          train::MakeOptimizer(opt_spec, gen->parameters()));
-  data::EpochShuffler shuffler(n_train, common.seed);
+  data::EpochShuffler shuffler(n_train, StreamSeed(common.seed, Stream::kDataOrder));
 
   train::Trainer trainer(TrainerConfigFor(common, steps, /*smoke=*/{5, 20, 0},
-                                          /*other=*/{25, 500, 2000}, {0, cfg.sample_every, 0}));
+                                          /*other=*/{25, 500, 2000}));
   trainer.AddModule("generator", gen.ptr());
   trainer.AddOptimizer("gen_opt", opt.get());
   trainer.AddShuffler("data", &shuffler);
@@ -200,6 +195,6 @@ int main(int argc, char** argv) {
   return otgan::replications::Main(
       argc, argv, "sinkhorn_gan_mnist",
       "Genevay et al. 2018: Sinkhorn loss with a fixed squared-L2 pixel cost on MNIST "
-      "(unrolled gradients). Flags: --eps --sinkhorn_iters --batch_size --debiased ...",
+      "(unrolled gradients). Flags: --sinkhorn_eps --sinkhorn_iters --batch_size --debiased ...",
       otgan::replications::Run);
 }

@@ -20,56 +20,136 @@
 namespace otgan::replications {
 namespace fs = std::filesystem;
 
-absl::StatusOr<train::TrainerConfig> WganTrainerConfig(const CommonConfig& config,
-                                                       int64_t total_steps,
-                                                       const TrainerIntervals& flags,
-                                                       int64_t sample_smoke, int64_t sample_other,
-                                                       int64_t checkpoint_other) {
-  train::TrainerConfig tc = TrainerConfigFor(
-      config, total_steps, /*smoke=*/{flags.log_every, sample_smoke, 0},
-      /*other=*/{flags.log_every, sample_other, checkpoint_other}, flags);
-  OTGAN_RETURN_IF_ERROR(CheckPositive("log_every", tc.log_every));
-  OTGAN_RETURN_IF_ERROR(CheckNonNegative("sample_every", tc.sample_every));
-  OTGAN_RETURN_IF_ERROR(CheckNonNegative("checkpoint_every", tc.checkpoint_every));
-  return tc;
+train::TrainerConfig WganTrainerConfig(const CommonConfig& config, int64_t total_steps,
+                                       int64_t log_smoke, int64_t log, int64_t sample_smoke,
+                                       int64_t sample_other, int64_t checkpoint_other) {
+  return TrainerConfigFor(config, total_steps, /*smoke=*/{log_smoke, sample_smoke, 0},
+                          /*other=*/{log, sample_other, checkpoint_other});
 }
 
-absl::StatusOr<train::OptimizerSpec> WganGpAdam(const std::string& betas, double lr) {
-  train::OptimizerSpec spec;
-  if (betas == "code") {
-    spec = train::WganGpAdamMnistCode();
-  } else if (betas == "paper") {
-    spec = train::WganGpAdamPaper();
-  } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--betas=", betas, ": expected code (0.5, 0.9) or paper (0, 0.9)"));
-  }
+train::OptimizerSpec WganGpAdam(SettingsSource betas, double lr) {
+  train::OptimizerSpec spec =
+      betas == SettingsSource::kCode ? train::WganGpAdamMnistCode() : train::WganGpAdamPaper();
   spec.lr = lr;
   if (spec.lr != 1e-4) absl::StrAppend(&spec.source, ", lr from --lr");
   return spec;
 }
 
-absl::StatusOr<bool> ParseTflibInit(const std::string& init) {
-  if (init == "tflib") return true;
-  if (init == "torch") return false;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "--init=", init, ": expected tflib (the authors' code) or torch (LibTorch defaults)"));
+absl::StatusOr<WganGpSettings> WganGpSettingsFrom(SettingsSource betas, double lr,
+                                                  int64_t batch_size, double lambda, int n_critic) {
+  WganGpSettings s;
+  s.betas = betas;
+  s.optimizer = WganGpAdam(betas, lr);
+  s.loss.batch_size = batch_size;
+  s.loss.penalty = WganPenalty::kGradientPenalty;
+  s.loss.lambda = lambda;
+  s.loss.schedule = train::WganGpSchedule();
+  s.loss.schedule.n_critic = n_critic;
+  OTGAN_RETURN_IF_ERROR(CheckPositive("lr", s.optimizer.lr));
+  OTGAN_RETURN_IF_ERROR(CheckPositive("batch_size", s.loss.batch_size));
+  OTGAN_RETURN_IF_ERROR(CheckNonNegative("lambda", s.loss.lambda));
+  OTGAN_RETURN_IF_ERROR(CheckPositive("n_critic", s.loss.schedule.n_critic));
+  return s;
 }
 
-absl::StatusOr<WganGpLoss> WganGpLossFrom(const std::string& betas, double lr, int64_t batch,
-                                          double lambda, int n_critic) {
-  WganGpLoss l;
-  l.betas_name = betas;
-  OTGAN_ASSIGN_OR_RETURN(l.optimizer, WganGpAdam(l.betas_name, lr));
-  l.batch = batch;
-  l.lambda = lambda;
-  l.schedule = train::WganGpSchedule();
-  l.schedule.n_critic = n_critic;
-  OTGAN_RETURN_IF_ERROR(CheckPositive("lr", l.optimizer.lr));
-  OTGAN_RETURN_IF_ERROR(CheckPositive("batch", l.batch));
-  OTGAN_RETURN_IF_ERROR(CheckNonNegative("lambda", l.lambda));
-  OTGAN_RETURN_IF_ERROR(CheckPositive("n_critic", l.schedule.n_critic));
-  return l;
+namespace {
+
+// Averages module's gradients over the ranks (a no-op alone or without dist).
+absl::Status SyncGradients(const dist::DistContext* dist, torch::nn::Module& module) {
+  if (dist == nullptr || dist->world_size() == 1) return absl::OkStatus();
+  return dist::AllReduceGradients(*dist, module.parameters());
+}
+
+}  // namespace
+
+absl::StatusOr<WganCriticValues> WganCriticStep(const WganLoss& loss, const WganParts& parts) {
+  const at::Tensor real = parts.real_batch();
+  at::Tensor fake;
+  {
+    torch::NoGradGuard no_grad;
+    fake = parts.generate(parts.latents());
+  }
+  at::Tensor w_loss;
+  if (parts.separate_critic_passes) {
+    w_loss = train::WganCriticLoss(parts.critic(real), parts.critic(fake));
+  } else {
+    const int64_t n = real.size(0);
+    const at::Tensor d = parts.critic(at::cat({real, fake}, 0)).reshape({-1});
+    w_loss = train::WganCriticLoss(d.narrow(0, 0, n), d.narrow(0, n, fake.size(0)));
+  }
+  at::Tensor total = w_loss;
+  at::Tensor penalty;
+  if (loss.penalty == WganPenalty::kGradientPenalty) {
+    penalty = train::GradientPenalty(parts.critic, real, fake, loss.lambda);
+    total = w_loss + penalty;
+  }
+  parts.critic_opt->zero_grad();
+  total.backward();
+  OTGAN_RETURN_IF_ERROR(SyncGradients(parts.dist, *parts.critic_module));
+  parts.critic_opt->step();
+  if (loss.after_critic_step == AfterCriticStep::kClip) {
+    train::ClipWeights(*parts.critic_module, loss.clip);
+  }
+  WganCriticValues v;
+  v.w_loss = w_loss.item<double>();
+  if (penalty.defined()) v.penalty = penalty.item<double>();
+  return v;
+}
+
+absl::StatusOr<double> WganGeneratorStep(const WganParts& parts) {
+  SetRequiresGrad(*parts.critic_module, false);
+  const at::Tensor g_loss = train::WganGeneratorLoss(parts.critic(parts.generate(parts.latents())));
+  parts.gen_opt->zero_grad();
+  g_loss.backward();
+  // The generator's module is not in the parts; its parameters are the
+  // optimiser's.
+  if (parts.dist != nullptr && parts.dist->world_size() > 1) {
+    std::vector<at::Tensor> params;
+    for (const auto& group : parts.gen_opt->param_groups()) {
+      for (const at::Tensor& p : group.params()) params.push_back(p);
+    }
+    OTGAN_RETURN_IF_ERROR(dist::AllReduceGradients(*parts.dist, params));
+  }
+  parts.gen_opt->step();
+  SetRequiresGrad(*parts.critic_module, true);
+  return g_loss.item<double>();
+}
+
+absl::Status RunWganTraining(train::Trainer& trainer, const WganLoss& loss,
+                             const WganParts& parts) {
+  const bool gp = loss.penalty == WganPenalty::kGradientPenalty;
+  const bool bursts = loss.schedule.burst_first_iters > 0 || loss.schedule.burst_every > 0;
+  const bool distributed = parts.dist != nullptr && parts.dist->world_size() > 1;
+  std::vector<std::string> columns = {"critic_loss", "wasserstein_estimate"};
+  if (gp) columns.push_back("gradient_penalty");
+  columns.push_back("gen_loss");
+  if (bursts) columns.push_back("critic_steps");
+  auto step = [&](int64_t it) -> absl::StatusOr<train::StepLosses> {
+    const int k = train::CriticSteps(it, loss.schedule);
+    WganCriticValues last;
+    for (int j = 0; j < k; ++j) {
+      OTGAN_ASSIGN_OR_RETURN(last, WganCriticStep(loss, parts));
+    }
+    OTGAN_ASSIGN_OR_RETURN(double g_loss, WganGeneratorStep(parts));
+    if (distributed) {  // the global batch's losses: the mean of the ranks' means
+      at::Tensor v = at::tensor({last.w_loss, last.penalty, g_loss}, at::kDouble);
+      OTGAN_RETURN_IF_ERROR(parts.dist->AllReduce(v, dist::ReduceOp::kAverage));
+      last.w_loss = v[0].item<double>();
+      last.penalty = v[1].item<double>();
+      g_loss = v[2].item<double>();
+    }
+    train::StepLosses losses{{"critic_loss", last.w_loss + last.penalty},
+                             {"wasserstein_estimate", -last.w_loss}};
+    if (gp) losses.emplace("gradient_penalty", last.penalty);
+    losses.emplace("gen_loss", g_loss);
+    if (bursts) losses.emplace("critic_steps", static_cast<double>(k));
+    return losses;
+  };
+  return trainer.Run(step, columns);
+}
+
+void SetRequiresGrad(torch::nn::Module& module, bool on) {
+  for (at::Tensor& p : module.parameters(/*recurse=*/true)) p.requires_grad_(on);
 }
 
 absl::StatusOr<std::unique_ptr<MnistWgan>> MnistWgan::Make(const CommonConfig& config,
@@ -83,10 +163,10 @@ absl::StatusOr<std::unique_ptr<MnistWgan>> MnistWgan::Make(const CommonConfig& c
   OTGAN_ASSIGN_OR_RETURN(data::ImageDataset mnist, LoadMnistTrain(config));
   m->images = mnist.images;
 
-  at::manual_seed(config.seed);
+  at::manual_seed(StreamSeed(config.seed, Stream::kInit));
   m->gen = nn::WganGpGenerator(dim, latent, net.batch_norm);
   m->critic = nn::WganGpCritic(dim, net.batch_norm);
-  if (net.tflib_init) {
+  if (net.init == NetInit::kTflib) {
     m->gen->InitTflib();
     m->critic->InitTflib();
   }
@@ -94,7 +174,8 @@ absl::StatusOr<std::unique_ptr<MnistWgan>> MnistWgan::Make(const CommonConfig& c
   m->critic->to(config.device);
   OTGAN_ASSIGN_OR_RETURN(m->gen_opt, train::MakeOptimizer(spec, m->gen->parameters()));
   OTGAN_ASSIGN_OR_RETURN(m->critic_opt, train::MakeOptimizer(spec, m->critic->parameters()));
-  m->shuffler = std::make_unique<data::EpochShuffler>(m->images.size(0), config.seed);
+  m->shuffler = std::make_unique<data::EpochShuffler>(
+      m->images.size(0), StreamSeed(config.seed, Stream::kDataOrder));
   return m;
 }
 
@@ -104,79 +185,29 @@ void MnistWgan::Register(train::Trainer& trainer, bool sample_grid) {
   trainer.AddOptimizer("gen_opt", gen_opt.get());
   trainer.AddOptimizer("critic_opt", critic_opt.get());
   trainer.AddShuffler("data", shuffler.get());
-  at::Generator fixed_gen = at::make_generator<at::CPUGeneratorImpl>(seed + 17);
+  at::Generator fixed_gen = StreamGenerator(seed, Stream::kSampleGrid);
   fixed_z = GaussianLatents(64, latent, device, fixed_gen);
   if (sample_grid) trainer.SetSampleFn([this] { return gen->forward(fixed_z); }, io::GridOptions{});
 }
 
-absl::Status MnistWgan::SyncGradients(torch::nn::Module& module) const {
-  if (dist == nullptr || dist->world_size() == 1) return absl::OkStatus();
-  return dist::AllReduceGradients(*dist, module.parameters());
-}
-
-at::Tensor MnistWgan::RealBatch(int64_t batch) {
-  return images.index_select(0, shuffler->NextBatch(batch)).to(device);
-}
-
-at::Tensor MnistWgan::FakeBatch(int64_t batch) {
-  torch::NoGradGuard no_grad;
-  return gen->forward(GaussianLatents(batch, latent, device));
-}
-
-at::Tensor MnistWgan::CriticLoss(const at::Tensor& real, const at::Tensor& fake) {
-  if (critic->batch_norm()) {
-    return train::WganCriticLoss(critic->forward(real), critic->forward(fake));
-  }
-  const int64_t batch = real.size(0);
-  at::Tensor d = critic->forward(at::cat({real, fake}, 0));
-  return train::WganCriticLoss(d.narrow(0, 0, batch), d.narrow(0, batch, fake.size(0)));
-}
-
-double MnistWgan::ClippedCriticStep(int64_t batch, double clip) {
-  at::Tensor real = RealBatch(batch);
-  at::Tensor fake = FakeBatch(batch);
-  at::Tensor loss = CriticLoss(real, fake);
-  critic_opt->zero_grad();
-  loss.backward();
-  critic_opt->step();
-  train::ClipWeights(*critic, clip);
-  return loss.item<double>();
-}
-
-double MnistWgan::GeneratorUpdate(int64_t batch) {
-  return WganGeneratorUpdate(Generate(), *critic, Critic(), *gen_opt, batch, latent, device,
-                             [this] { return SyncGradients(*gen); });
+WganParts MnistWgan::Parts(int64_t batch_size, const dist::DistContext* dist) {
+  WganParts p;
+  p.generate = Generate();
+  p.critic = [this](const at::Tensor& x) { return critic->forward(x); };
+  p.critic_module = critic.get();
+  p.separate_critic_passes = critic->batch_norm();
+  p.gen_opt = gen_opt.get();
+  p.critic_opt = critic_opt.get();
+  p.real_batch = [this, batch_size] {
+    return images.index_select(0, shuffler->NextBatch(batch_size)).to(device);
+  };
+  p.latents = [this, batch_size] { return GaussianLatents(batch_size, latent, device); };
+  p.dist = dist;
+  return p;
 }
 
 GenerateFn MnistWgan::Generate() {
   return [this](const at::Tensor& z) { return gen->forward(z); };
-}
-
-train::CriticFn MnistWgan::Critic() {
-  return [this](const at::Tensor& x) { return critic->forward(x); };
-}
-
-void SetRequiresGrad(torch::nn::Module& module, bool on) {
-  for (at::Tensor& p : module.parameters(/*recurse=*/true)) p.requires_grad_(on);
-}
-
-double WganGeneratorUpdate(const GenerateFn& generate, torch::nn::Module& critic_module,
-                           const std::function<at::Tensor(const at::Tensor&)>& critic,
-                           torch::optim::Optimizer& gen_opt, int64_t batch, int64_t latent,
-                           const c10::Device& device,
-                           const std::function<absl::Status()>& before_step) {
-  SetRequiresGrad(critic_module, false);
-  at::Tensor g_loss =
-      train::WganGeneratorLoss(critic(generate(GaussianLatents(batch, latent, device))));
-  gen_opt.zero_grad();
-  g_loss.backward();
-  if (before_step) {
-    const absl::Status st = before_step();
-    TORCH_CHECK(st.ok(), "generator update: ", std::string(st.message()));
-  }
-  gen_opt.step();
-  SetRequiresGrad(critic_module, true);
-  return g_loss.item<double>();
 }
 
 at::Tensor GridPoints(const SurfaceGrid& grid) {

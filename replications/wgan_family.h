@@ -1,27 +1,25 @@
-// Wiring shared by the WGAN-family replications (wgan_mnist, wgan_gp_mnist,
-// wgan_gp_toy): what their mains would otherwise repeat, and nothing about a
-// particular method. The training loop is lib/train's Trainer; the losses are
-// lib/train/losses.h; these helpers only move data and files around it. The
-// flag checks, smoke scale-down and evaluation samples they also use are in
-// replications/common.h.
+// The WGAN family's training (wgan_mnist, wgan_gp_mnist, wgan_gp_toy), in the
+// shape of the OT family's RunOtganTraining (compare_gan's): one training
+// loop, RunWganTraining, configured by named parts; the mains only build nets
+// and data and say which parts they use.
 //
-//  - Trainer settings from each main's --log_every, --sample_every and
-//    --checkpoint_every, and WGAN-GP's Adam from --betas and --lr.
-//  - The MNIST mains' setup (MnistWgan): images, WGAN-GP MNIST nets,
-//    optimisers, shuffler, their Trainer registration and the fixed-latent
-//    sample grid, plus the critic-step pieces both critic loops use.
-//  - The flags --log_every, --sample_every and --checkpoint_every
-//    (OTGAN_WGAN_INTERVAL_FLAGS) and WGAN-GP's loss settings (WganGpLoss).
-//  - Toys: the critic's value surface on a grid (critic_surface.npy/.json) and
-//    an RGB frame (surface shading, contour lines, real and generated points)
-//    that the Trainer writes as its sample grid.
+//  - WganLoss: the critic's loss is WganCriticLoss (mean D(fake) - mean D(real));
+//    the parts are the penalty (none | gradient penalty, Gulrajani 2017), what
+//    follows each critic step (none | weight clipping, Arjovsky 2017) and the
+//    critic schedule (lib/train/schedule.h).
+//  - WganParts: the nets as functions, their optimisers, the real batches and
+//    latents, and the data-parallel context.
+//  - RunWganTraining: per generator iteration CriticSteps(it) critic steps
+//    (WganCriticStep), then one generator step minimising -mean D(G(z)) with
+//    the critic frozen (WganGeneratorUpdate).
+//  - The MNIST mains' setup (MnistWgan) and the toys' critic surfaces.
 //
-//   OTGAN_ASSIGN_OR_RETURN(w.optimizer, WganGpAdam(absl::GetFlag(FLAGS_betas),
-//                                                  absl::GetFlag(FLAGS_lr)));
-//   OTGAN_ASSIGN_OR_RETURN(w.trainer, WganTrainerConfig(c, StepsFor(c, 20, 350, 200000),
-//       {absl::GetFlag(FLAGS_log_every), absl::GetFlag(FLAGS_sample_every),
-//        absl::GetFlag(FLAGS_checkpoint_every)}, /*sample_smoke=*/10, /*sample_other=*/50,
-//       /*checkpoint_other=*/250));
+//   WganLoss loss;                              // wgan_mnist:
+//   loss.batch_size = 64;
+//   loss.schedule = train::WganCodeSchedule();
+//   loss.after_critic_step = AfterCriticStep::kClip;
+//   loss.clip = 0.01;
+//   OTGAN_RETURN_IF_ERROR(RunWganTraining(trainer, loss, m->Parts()));
 #ifndef OTGAN_REPLICATIONS_WGAN_FAMILY_H_
 #define OTGAN_REPLICATIONS_WGAN_FAMILY_H_
 
@@ -37,7 +35,6 @@
 #include <torch/optim/optimizer.h>
 
 #include "absl/status/status.h"
-#include "absl/flags/flag.h"
 #include "absl/status/statusor.h"
 #include "lib/data/shuffler.h"
 #include "lib/dist/context.h"
@@ -47,82 +44,106 @@
 #include "lib/train/schedule.h"
 #include "lib/train/trainer.h"
 #include "replications/common.h"
-
-// Defines a WGAN main's --log_every (default `log_default`), --sample_every
-// and --checkpoint_every (default 0 = the budget's); `sample_what` names what
-// is written ("sample grid", "sample frame"). Expanded at file scope of the
-// main, so the flags stay the executable's own.
-#define OTGAN_WGAN_INTERVAL_FLAGS(log_default, sample_what)                                  \
-  ABSL_FLAG(int64_t, log_every, log_default,                                                \
-            "metrics.csv row every this many generator iterations");                        \
-  ABSL_FLAG(int64_t, sample_every, 0,                                                       \
-            sample_what " every this many iterations; 0 = budget default");                 \
-  ABSL_FLAG(int64_t, checkpoint_every, 0,                                                   \
-            "checkpoint every this many iterations; 0 = budget default")
+#include "replications/flag_types.h"
 
 namespace otgan::replications {
 
 // ---------------------------------------------------------------------------
-// Flags
+// Settings
 // ---------------------------------------------------------------------------
 
-// The Trainer settings from a main's --log_every, --sample_every and
-// --checkpoint_every (`flags`; each main defines them with its own defaults):
-// sample_every 0 = sample_smoke at --budget=smoke, else sample_other;
-// checkpoint_every 0 = none at --budget=smoke, else checkpoint_other.
-// InvalidArgument unless log_every > 0 and the others >= 0.
-absl::StatusOr<train::TrainerConfig> WganTrainerConfig(const CommonConfig& config,
-                                                       int64_t total_steps,
-                                                       const TrainerIntervals& flags,
-                                                       int64_t sample_smoke, int64_t sample_other,
-                                                       int64_t checkpoint_other);
+// The Trainer settings of a WGAN main: --log_every, --sample_every and
+// --checkpoint_every when given (CommonConfig::intervals), else log_every
+// `log` (smoke: `log_smoke`), sample_every `sample_smoke` at --budget=smoke
+// and `sample_other` otherwise, checkpoint_every none at smoke and
+// `checkpoint_other` otherwise.
+train::TrainerConfig WganTrainerConfig(const CommonConfig& config, int64_t total_steps,
+                                       int64_t log_smoke, int64_t log, int64_t sample_smoke,
+                                       int64_t sample_other, int64_t checkpoint_other);
 
-// WGAN-GP's Adam: betas "code" (0.5, 0.9) [the authors' MNIST and toy code]
-// or "paper" (0, 0.9), learning rate `lr` (the source notes an lr other than
-// the published 1e-4). InvalidArgument naming --betas for another name.
-absl::StatusOr<train::OptimizerSpec> WganGpAdam(const std::string& betas, double lr);
+// WGAN-GP's Adam: betas kCode (0.5, 0.9) [the authors' MNIST and toy code]
+// or kPaper (0, 0.9), learning rate `lr` (the source notes an lr other than
+// the published 1e-4).
+train::OptimizerSpec WganGpAdam(SettingsSource betas, double lr);
 
-// WGAN-GP's settings shared by wgan_gp_mnist and wgan_gp_toy.
-struct WganGpLoss {
-  train::OptimizerSpec optimizer;  // WganGpAdam(betas_name, lr)
-  std::string betas_name;
-  int64_t batch = 0;
-  double lambda = 0;
-  train::CriticSchedule schedule;  // WganGpSchedule with n_critic
+// What the critic step penalises and what follows it.
+enum class WganPenalty { kNone, kGradientPenalty };
+enum class AfterCriticStep { kNone, kClip };
+
+struct WganLoss {
+  int64_t batch_size = 0;          // real and fake points per critic and generator step
+  train::CriticSchedule schedule;  // critic steps per generator iteration
+  WganPenalty penalty = WganPenalty::kNone;
+  double lambda = 0;               // the gradient penalty's weight
+  AfterCriticStep after_critic_step = AfterCriticStep::kNone;
+  double clip = 0;                 // weights clipped to [-clip, clip]
 };
 
-// The WganGpLoss of the main's --betas, --lr, --batch (after any smoke
-// scale-down), --lambda and --n_critic; InvalidArgument naming the first bad
-// flag, in that order (betas, lr, batch, lambda, n_critic).
-absl::StatusOr<WganGpLoss> WganGpLossFrom(const std::string& betas, double lr, int64_t batch,
-                                          double lambda, int n_critic);
-
-// --init of the WGAN mains: "tflib" (the authors' code: tflib's schemes,
-// zero biases) -> true, "torch" (LibTorch's defaults) -> false;
-// InvalidArgument naming --init otherwise.
-absl::StatusOr<bool> ParseTflibInit(const std::string& init);
+// WGAN-GP's loss (wgan_gp_mnist, wgan_gp_toy) from --betas, --lr,
+// --batch_size (after any smoke scale-down), --lambda and --n_critic: the
+// gradient penalty, no clipping, n_critic steps per iteration, and the
+// optimiser. InvalidArgument naming the first bad flag (lr, batch_size,
+// lambda, n_critic).
+struct WganGpSettings {
+  WganLoss loss;
+  train::OptimizerSpec optimizer;
+  SettingsSource betas = SettingsSource::kCode;
+};
+absl::StatusOr<WganGpSettings> WganGpSettingsFrom(SettingsSource betas, double lr,
+                                                  int64_t batch_size, double lambda, int n_critic);
 
 // ---------------------------------------------------------------------------
-// Training helpers
+// Training
 // ---------------------------------------------------------------------------
 
-// Switches requires_grad on every parameter of `module` (off for the critic
-// during a generator step saves the critic's weight gradients).
+// What the WGAN step needs from a main. Tensors are on the training device.
+struct WganParts {
+  GenerateFn generate;                                       // G(z), with autograd
+  std::function<at::Tensor(const at::Tensor& x)> critic;     // D(x): [n] or [n, 1]
+  torch::nn::Module* critic_module = nullptr;                // the module behind `critic`
+  // D(real) and D(fake) in two passes (a critic with batch norm normalises
+  // each batch by its own statistics, as gan_mnist.py's two Discriminator
+  // calls do); else one pass over both together.
+  bool separate_critic_passes = false;
+  torch::optim::Optimizer* gen_opt = nullptr;
+  torch::optim::Optimizer* critic_opt = nullptr;
+  std::function<at::Tensor()> real_batch;  // batch_size real points
+  std::function<at::Tensor()> latents;     // batch_size latents
+  // Data-parallel (lib/dist): with world_size > 1 the ranks' gradients are
+  // averaged before every optimiser step and the reported losses are the
+  // ranks' means. The nets must start equal on every rank.
+  const dist::DistContext* dist = nullptr;
+};
+
+// The values of one critic step.
+struct WganCriticValues {
+  double w_loss = 0;  // mean D(fake) - mean D(real)
+  double penalty = 0; // lambda * mean (|grad D(x_hat)| - 1)^2, or 0
+};
+
+// One critic step: real_batch(), then generate(latents()) without autograd;
+// WganCriticLoss (+ GradientPenalty), backward, gradients averaged over ranks,
+// critic_opt step, then ClipWeights(critic_module, clip) when the loss says so
+// (every critic parameter, batch norm's included, as gan_mnist.py).
+absl::StatusOr<WganCriticValues> WganCriticStep(const WganLoss& loss, const WganParts& parts);
+
+// One generator step: minimises WganGeneratorLoss(critic(generate(latents())))
+// = -mean D(G(z)), with the critic's parameters frozen during the update
+// (critic_module's requires_grad off, on again after); gradients averaged over
+// ranks before the step. Returns the loss.
+absl::StatusOr<double> WganGeneratorStep(const WganParts& parts);
+
+// Runs `trainer` with the WGAN step: per generator iteration `it`,
+// CriticSteps(it, loss.schedule) WganCriticStep, then WganGeneratorStep.
+// metrics.csv columns: critic_loss (w_loss + penalty of the last critic
+// step), wasserstein_estimate (-w_loss), gradient_penalty (with the gradient
+// penalty), gen_loss, critic_steps (when the schedule has bursts). The
+// modules, optimisers and data state are registered by the caller.
+absl::Status RunWganTraining(train::Trainer& trainer, const WganLoss& loss,
+                             const WganParts& parts);
+
+// Switches requires_grad on every parameter of `module`.
 void SetRequiresGrad(torch::nn::Module& module, bool on);
-
-// One generator update of every WGAN main: minimises
-// WganGeneratorLoss(critic(generate(z))) = -mean D(G(z)) over `batch` latents
-// GaussianLatents(batch, latent, device) (LibTorch's default generator), with
-// the critic's parameters frozen during the update (`critic_module` is the
-// module behind `critic`); returns the loss. `before_step`, when set, runs
-// between backward and the optimiser step (data-parallel runs average the
-// gradients there); an error it returns is thrown as a c10::Error, which the
-// Trainer turns into the step's Status.
-double WganGeneratorUpdate(const GenerateFn& generate, torch::nn::Module& critic_module,
-                           const std::function<at::Tensor(const at::Tensor&)>& critic,
-                           torch::optim::Optimizer& gen_opt, int64_t batch, int64_t latent,
-                           const c10::Device& device,
-                           const std::function<absl::Status()>& before_step = nullptr);
 
 // ---------------------------------------------------------------------------
 // MNIST setup of wgan_mnist and wgan_gp_mnist
@@ -130,26 +151,25 @@ double WganGeneratorUpdate(const GenerateFn& generate, torch::nn::Module& critic
 
 // What the two MNIST WGAN mains share: the 60000 training images in [0, 1]
 // (the range of the WGAN-GP MNIST code), the WGAN-GP MNIST nets, one
-// optimiser per net and the data shuffler. The critic loop stays in each main.
+// optimiser per net and the data shuffler.
 //
 //   OTGAN_ASSIGN_OR_RETURN(std::unique_ptr<MnistWgan> m,
 //                          MnistWgan::Make(c, dim, latent, optimizer));
 //   OTGAN_RETURN_IF_ERROR(StartRun(c, {...}));
 //   train::Trainer trainer(tc);
 //   m->Register(trainer);
-//   ... m->RealBatch(batch), m->FakeBatch(batch), m->CriticLoss(real, fake) ...
-//   const double g_loss = m->GeneratorUpdate(batch);
+//   OTGAN_RETURN_IF_ERROR(RunWganTraining(trainer, loss, m->Parts(loss.batch_size)));
 // How the MNIST nets are built: batch norm (gan_mnist.py MODE='wgan' has it,
 // MODE='wgan-gp' not) and the initialisation (tflib's, as the code, or
 // LibTorch's defaults).
 struct MnistNetOptions {
   bool batch_norm = false;
-  bool tflib_init = true;
+  NetInit init = NetInit::kTflib;
 };
 
 struct MnistWgan {
   // Loads the images, then seeds LibTorch with config.seed and builds G, D
-  // (DIM = dim, on config.device; InitTflib on both when net.tflib_init),
+  // (DIM = dim, on config.device; InitTflib on both for NetInit::kTflib),
   // their optimisers of `spec` and the shuffler (seed config.seed), in that order.
   static absl::StatusOr<std::unique_ptr<MnistWgan>> Make(const CommonConfig& config, int64_t dim,
                                                          int64_t latent,
@@ -162,30 +182,13 @@ struct MnistWgan {
   // sample_grid false: no grid (ranks other than 0 of a distributed run).
   void Register(train::Trainer& trainer, bool sample_grid = true);
 
-  // `batch` real images from the shuffler, on the device.
-  at::Tensor RealBatch(int64_t batch);
-  // G on `batch` latents GaussianLatents(batch, latent, device), no autograd.
-  at::Tensor FakeBatch(int64_t batch);
-  // WganCriticLoss of the critic on real and fake: one pass over both
-  // together, or, when the critic has batch norm, one pass each (so each
-  // batch is normalised by its own statistics, as gan_mnist.py's two
-  // Discriminator calls are).
-  at::Tensor CriticLoss(const at::Tensor& real, const at::Tensor& fake);
-  // One weight-clipping critic step of wgan_mnist: CriticLoss on RealBatch
-  // and FakeBatch, a critic_opt step, then ClipWeights(critic, clip) (every
-  // critic parameter, as gan_mnist.py). Returns the loss.
-  double ClippedCriticStep(int64_t batch, double clip);
-  // WganGeneratorUpdate with these nets and gen_opt; returns the loss. With
-  // `dist` set (world > 1), the generator's gradients are averaged over ranks
-  // before the step.
-  double GeneratorUpdate(int64_t batch);
-  // Data-parallel runs: averages the gradients of `module` over dist's ranks
-  // (lib/dist AllReduceGradients); OK without dist or alone.
-  absl::Status SyncGradients(torch::nn::Module& module) const;
-  const dist::DistContext* dist = nullptr;
+  // The WganParts of these nets: real batches of `batch_size` images from the
+  // shuffler, latents GaussianLatents(batch_size, latent, device) from
+  // LibTorch's default generator, separate critic passes when the critic has
+  // batch norm, and `dist` (may be null).
+  WganParts Parts(int64_t batch_size, const dist::DistContext* dist = nullptr);
 
   GenerateFn Generate();
-  train::CriticFn Critic();
 
   c10::Device device = c10::Device(c10::kCPU);
   uint64_t seed = 0;

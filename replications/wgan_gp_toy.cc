@@ -35,18 +35,21 @@
 #include "lib/train/trainer.h"
 #include "lib/util/status.h"
 #include "replications/common.h"
+#include "replications/flag_types.h"
 #include "replications/wgan_family.h"
 
-ABSL_FLAG(std::string, dataset, "8gaussians", "8gaussians | 25gaussians | swissroll");
+ABSL_FLAG(otgan::data::ToyKind, dataset, otgan::data::ToyKind::k8Gaussians,
+          "8gaussians | 25gaussians | swissroll");
 ABSL_FLAG(double, lr, 1e-4, "Adam learning rate of critic and generator [code]");
-ABSL_FLAG(std::string, betas, "code", "Adam betas: code = (0.5, 0.9) [toy code]; paper = (0, 0.9) [paper]");
-ABSL_FLAG(int64_t, batch, 256, "batch size [code]");
+ABSL_FLAG(otgan::replications::SettingsSource, betas, otgan::replications::SettingsSource::kCode,
+          "Adam betas: code = (0.5, 0.9) [toy code]; paper = (0, 0.9) [paper]");
+ABSL_FLAG(int64_t, batch_size, 256, "batch size [code]");
 ABSL_FLAG(double, lambda, 0.1, "gradient penalty weight: 0.1 [toy code]; the paper's default is 10");
 ABSL_FLAG(int, n_critic, 5, "critic steps per generator iteration [code]");
 ABSL_FLAG(int64_t, width, 512, "hidden width of G and D [code] (smoke: 64)");
 ABSL_FLAG(int, depth, 3, "hidden ReLU layers of G and D [code]");
 ABSL_FLAG(int64_t, latent, 2, "latent dimension, z ~ N(0, I) [code]");
-ABSL_FLAG(std::string, init, "tflib",
+ABSL_FLAG(otgan::replications::NetInit, init, otgan::replications::NetInit::kTflib,
           "tflib: hidden layers he, output layer glorot, zero biases [gan_toy.py]; "
           "torch: LibTorch's defaults");
 ABSL_FLAG(int64_t, surface_grid, 128, "critic surface: points per side");
@@ -54,7 +57,6 @@ ABSL_FLAG(double, surface_range, 0,
           "critic surface over [-L, L]^2; 0 = 2 for the Gaussians, 2.5 for the Swiss roll "
           "(the toy code plotted [-3, 3]^2)");
 ABSL_FLAG(int64_t, frame_points, 512, "real and generated points drawn in each sample frame");
-OTGAN_WGAN_INTERVAL_FLAGS(100, "sample frame");
 
 namespace otgan::replications {
 namespace {
@@ -72,11 +74,10 @@ void InitToyMlpTflib(nn::MlpImpl& mlp) {
   }
 }
 
-struct ToyConfig : WganGpLoss {
+struct ToyConfig : WganGpSettings {
   data::ToyKind kind = data::ToyKind::k8Gaussians;
-  std::string dataset;
   nn::MlpOptions gen_net, critic_net;
-  bool tflib_init = true;
+  NetInit init = NetInit::kTflib;
   SurfaceGrid surface;
   int64_t frame_points = 512;
   train::TrainerConfig trainer;
@@ -85,21 +86,23 @@ struct ToyConfig : WganGpLoss {
 
 absl::StatusOr<ToyConfig> ConfigFromFlags(const CommonConfig& c) {
   ToyConfig t;
-  t.dataset = absl::GetFlag(FLAGS_dataset);
-  OTGAN_ASSIGN_OR_RETURN(t.kind, data::ParseToyKind(t.dataset));
-  if (t.kind == data::ToyKind::kRing10) {
-    return absl::InvalidArgumentError(
-        "--dataset=ring10: not a WGAN-GP toy; expected 8gaussians, 25gaussians or swissroll");
+  t.kind = absl::GetFlag(FLAGS_dataset);
+  if (t.kind != data::ToyKind::k8Gaussians && t.kind != data::ToyKind::k25Gaussians &&
+      t.kind != data::ToyKind::kSwissRoll) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--dataset=", data::ToyKindName(t.kind),
+        ": not a WGAN-GP toy; expected 8gaussians, 25gaussians or swissroll"));
   }
   int64_t width = absl::GetFlag(FLAGS_width);
   const int depth = absl::GetFlag(FLAGS_depth);
   const int64_t latent = absl::GetFlag(FLAGS_latent);
   ApplySmokeDefault(c, "width", int64_t{64}, &width, &t.smoke);
-  OTGAN_ASSIGN_OR_RETURN(static_cast<WganGpLoss&>(t),
-                         WganGpLossFrom(absl::GetFlag(FLAGS_betas), absl::GetFlag(FLAGS_lr),
-                                        absl::GetFlag(FLAGS_batch), absl::GetFlag(FLAGS_lambda),
-                                        absl::GetFlag(FLAGS_n_critic)));
-  OTGAN_ASSIGN_OR_RETURN(t.tflib_init, ParseTflibInit(absl::GetFlag(FLAGS_init)));
+  OTGAN_ASSIGN_OR_RETURN(static_cast<WganGpSettings&>(t),
+                         WganGpSettingsFrom(absl::GetFlag(FLAGS_betas), absl::GetFlag(FLAGS_lr),
+                                            absl::GetFlag(FLAGS_batch_size),
+                                            absl::GetFlag(FLAGS_lambda),
+                                            absl::GetFlag(FLAGS_n_critic)));
+  t.init = absl::GetFlag(FLAGS_init);
   OTGAN_RETURN_IF_ERROR(CheckPositive("width", width));
   OTGAN_RETURN_IF_ERROR(CheckPositive("depth", depth));
   OTGAN_RETURN_IF_ERROR(CheckPositive("latent", latent));
@@ -120,14 +123,9 @@ absl::StatusOr<ToyConfig> ConfigFromFlags(const CommonConfig& c) {
 
   // Smoke: a pipeline check; cpu: ~15-20 min at one thread here (README); paper: 100k
   // generator iterations (gan_toy.py ITERS = 100000).
-  int64_t log_every = absl::GetFlag(FLAGS_log_every);
-  ApplySmokeDefault(c, "log_every", int64_t{10}, &log_every, &t.smoke);
-  OTGAN_ASSIGN_OR_RETURN(
-      t.trainer,
-      WganTrainerConfig(c, StepsFor(c, 50, 2500, 100000),
-                        {log_every, absl::GetFlag(FLAGS_sample_every),
-                         absl::GetFlag(FLAGS_checkpoint_every)},
-                        /*sample_smoke=*/25, /*sample_other=*/200, /*checkpoint_other=*/1000));
+  t.trainer = WganTrainerConfig(c, StepsFor(c, 50, 2500, 100000), /*log_smoke=*/10,
+                                /*log=*/100, /*sample_smoke=*/25, /*sample_other=*/200,
+                                /*checkpoint_other=*/1000);
   return t;
 }
 
@@ -135,10 +133,10 @@ absl::Status Run(const CommonConfig& c) {
   OTGAN_ASSIGN_OR_RETURN(ToyConfig t, ConfigFromFlags(c));
   const data::ToyDistribution toy = data::ToyDistribution::Make(t.kind);
 
-  at::manual_seed(c.seed);
+  at::manual_seed(StreamSeed(c.seed, Stream::kInit));
   nn::Mlp gen(t.gen_net);
   nn::Mlp critic(t.critic_net);
-  if (t.tflib_init) {
+  if (t.init == NetInit::kTflib) {
     InitToyMlpTflib(*gen);
     InitToyMlpTflib(*critic);
   }
@@ -148,28 +146,31 @@ absl::Status Run(const CommonConfig& c) {
   OTGAN_ASSIGN_OR_RETURN(auto critic_opt, train::MakeOptimizer(t.optimizer, critic->parameters()));
   // The data stream has its own generator (checkpointed), so the target
   // samples do not depend on how many latents the method draws.
-  at::Generator data_gen = at::make_generator<at::CPUGeneratorImpl>(c.seed + 1);
+  at::Generator data_gen = StreamGenerator(c.seed, Stream::kToyData);
 
   OTGAN_RETURN_IF_ERROR(StartRun(
       c, {{"paper", "wgangp"},
        {"method", "wgan_gp"},
-       {"eval_dataset", t.dataset},
+       {"eval_dataset", data::ToyKindName(t.kind)},
           {"sample_shape", "N,2"},
           {"sample_range", "points in R^2"},
-          {"settings_source", t.betas_name == "code" ? "code" : "code (betas from paper)"},
+          {"settings_source",
+           t.betas == SettingsSource::kCode ? "code" : "code (betas from paper)"},
           {"optimizer", train::Describe(t.optimizer)},
-          {"critic_schedule", absl::StrCat(t.schedule.n_critic, " critic steps per iteration")},
+          {"critic_schedule", absl::StrCat(t.loss.schedule.n_critic, " critic steps per iteration")},
           {"architecture", absl::StrCat("G, D: ReLU MLPs ", t.gen_net.hidden.size(), " x ",
                                         t.gen_net.hidden.empty() ? 0 : t.gen_net.hidden[0],
                                         ", latent ", t.gen_net.in, " N(0,I)")},
-          {"init", t.tflib_init ? "tflib: hidden Linear he, output Linear glorot, zero biases [code]"
+          {"init", t.init == NetInit::kTflib ? "tflib: hidden Linear he, output Linear glorot, zero biases [code]"
                                 : "torch: LibTorch defaults (--init=torch)"},
           {"critic_surface", absl::StrCat("critic_surface.npy [", t.surface.size, ",",
                                           t.surface.size, "] over [-", t.surface.range, ",",
                                           t.surface.range, "]^2 (critic_surface.json)")},
           {"total_steps", absl::StrCat(t.trainer.total_steps)},
           {"smoke_overrides", t.smoke.Describe()},
-          {"eval_seed", absl::StrCat(EvalSeed(c))}}));
+          {"eval_seed", absl::StrCat(EvalSeed(c))},
+          SeedsFact(c.seed, {Stream::kInit, Stream::kToyData, Stream::kSampleGrid,
+                             Stream::kEvalSamples})}));
 
   train::Trainer trainer(t.trainer);
   trainer.AddModule("generator", gen.ptr());
@@ -179,7 +180,7 @@ absl::Status Run(const CommonConfig& c) {
   trainer.AddGenerator("data", data_gen);
 
   // Sample frames: a fixed real sample and fixed latents over the current surface.
-  at::Generator fixed_gen = at::make_generator<at::CPUGeneratorImpl>(c.seed + 17);
+  at::Generator fixed_gen = StreamGenerator(c.seed, Stream::kSampleGrid);
   const at::Tensor frame_real = toy.Sample(t.frame_points, fixed_gen);
   const at::Tensor frame_z = GaussianLatents(t.frame_points, t.gen_net.in, c.device, fixed_gen);
   const auto critic_values = [&](const at::Tensor& x) { return critic->forward(x); };
@@ -192,36 +193,15 @@ absl::Status Run(const CommonConfig& c) {
       },
       frame_options);
 
-  const train::CriticFn critic_fn = critic_values;
-  auto step = [&](int64_t it) -> absl::StatusOr<train::StepLosses> {
-    const int k = train::CriticSteps(it, t.schedule);
-    double w_loss_value = 0, gp_value = 0;
-    for (int j = 0; j < k; ++j) {
-      at::Tensor real = toy.Sample(t.batch, data_gen).to(c.device);
-      at::Tensor fake;
-      {
-        torch::NoGradGuard no_grad;
-        fake = gen->forward(GaussianLatents(t.batch, t.gen_net.in, c.device));
-      }
-      at::Tensor d = critic->forward(at::cat({real, fake}, 0)).reshape({-1});
-      at::Tensor w_loss = train::WganCriticLoss(d.narrow(0, 0, t.batch), d.narrow(0, t.batch, t.batch));
-      at::Tensor gp = train::GradientPenalty(critic_fn, real, fake, t.lambda);
-      critic_opt->zero_grad();
-      (w_loss + gp).backward();
-      critic_opt->step();
-      w_loss_value = w_loss.item<double>();
-      gp_value = gp.item<double>();
-    }
-    const double g_loss = WganGeneratorUpdate(
-        [&](const at::Tensor& z) { return gen->forward(z); }, *critic,
-        [&](const at::Tensor& x) { return critic->forward(x); }, *gen_opt, t.batch, t.gen_net.in, c.device);
-    return train::StepLosses{{"critic_loss", w_loss_value + gp_value},
-                             {"wasserstein_estimate", -w_loss_value},
-                             {"gradient_penalty", gp_value},
-                             {"gen_loss", g_loss}};
-  };
-  OTGAN_RETURN_IF_ERROR(trainer.Run(
-      step, {"critic_loss", "wasserstein_estimate", "gradient_penalty", "gen_loss"}));
+  WganParts parts;
+  parts.generate = [&](const at::Tensor& z) { return gen->forward(z); };
+  parts.critic = critic_values;
+  parts.critic_module = critic.get();
+  parts.gen_opt = gen_opt.get();
+  parts.critic_opt = critic_opt.get();
+  parts.real_batch = [&] { return toy.Sample(t.loss.batch_size, data_gen).to(c.device); };
+  parts.latents = [&] { return GaussianLatents(t.loss.batch_size, t.gen_net.in, c.device); };
+  OTGAN_RETURN_IF_ERROR(RunWganTraining(trainer, t.loss, parts));
 
   OTGAN_RETURN_IF_ERROR(WriteCriticSurface(
       c.run_dir, CriticSurface(critic_values, t.surface, c.device), t.surface));
@@ -237,7 +217,7 @@ int main(int argc, char** argv) {
       argc, argv, otgan::replications::kTarget,
       "WGAN-GP (Gulrajani et al. 2017) on the 2-D toys of the authors' code.\n"
       "  wgan_gp_toy --dataset=8gaussians|25gaussians|swissroll --budget=smoke|cpu|paper ...\n"
-      "At --budget=smoke, --width and --log_every left at their defaults are scaled down "
+      "At --budget=smoke, --width left at its default is scaled down (and metrics.csv rows come every 10 iterations) "
       "(see the manifest's smoke_overrides).",
       otgan::replications::Run);
 }

@@ -32,30 +32,30 @@
 #include "lib/train/trainer.h"
 #include "lib/util/status.h"
 #include "replications/common.h"
+#include "replications/flag_types.h"
 #include "replications/wgan_family.h"
 
 ABSL_FLAG(double, lr, 5e-5, "RMSProp learning rate of critic and generator [paper, code]");
-ABSL_FLAG(std::string, optimizer, "tf_rmsprop",
+ABSL_FLAG(otgan::replications::RmspropKind, optimizer, otgan::replications::RmspropKind::kTf,
           "tf_rmsprop: TF1 RMSPropOptimizer (decay 0.9, eps 1e-10 inside the root, accumulator "
           "starting at 1) [gan_mnist.py]; torch_rmsprop: LibTorch RMSprop (alpha 0.99, eps 1e-8, "
           "accumulator starting at 0) [Arjovsky's PyTorch code]");
 ABSL_FLAG(bool, batch_norm, true,
           "batch norm in G (after the Linear and deconvs 1, 2) and D (after convs 2, 3) "
           "[gan_mnist.py MODE='wgan']");
-ABSL_FLAG(std::string, init, "tflib",
+ABSL_FLAG(otgan::replications::NetInit, init, otgan::replications::NetInit::kTflib,
           "tflib: tflib's initialisation, zero biases [code]; torch: LibTorch's defaults");
-ABSL_FLAG(int64_t, batch, 64,
+ABSL_FLAG(int64_t, batch_size, 64,
           "batch size of critic and generator steps [paper, Arjovsky's code; gan_mnist.py uses 50] "
           "(smoke: 16)");
 ABSL_FLAG(double, clip, 0.01, "critic weights are clipped to [-clip, clip] after each critic step");
 ABSL_FLAG(int, n_critic, 5, "critic steps per generator iteration [paper, code]");
-ABSL_FLAG(std::string, schedule, "code",
+ABSL_FLAG(otgan::replications::SettingsSource, schedule, otgan::replications::SettingsSource::kCode,
           "code: burst_critic steps for the first 25 generator iterations and every 500th, "
           "else n_critic [code]; paper: n_critic every iteration [paper]");
 ABSL_FLAG(int, burst_critic, 100, "critic steps of a burst iteration (--schedule=code) (smoke: 5)");
 ABSL_FLAG(int64_t, dim, 64, "width DIM of the WGAN-GP MNIST nets (smoke: 16)");
 ABSL_FLAG(int64_t, latent, 128, "latent dimension, z ~ N(0, I)");
-OTGAN_WGAN_INTERVAL_FLAGS(10, "sample grid");
 
 namespace otgan::replications {
 namespace {
@@ -63,14 +63,10 @@ namespace {
 constexpr char kTarget[] = "wgan_mnist";
 
 struct WganConfig {
+  WganLoss loss;  // weight clipping after each critic step, no penalty
   train::OptimizerSpec optimizer;
-  std::string optimizer_name;
   MnistNetOptions net;
-  std::string init_name;
-  int64_t batch = 64;
-  double clip = 0.01;
-  train::CriticSchedule schedule;
-  std::string schedule_name;
+  SettingsSource schedule_source = SettingsSource::kCode;
   int64_t dim = 64;
   int64_t latent = 128;
   train::TrainerConfig trainer;
@@ -79,61 +75,55 @@ struct WganConfig {
 
 absl::StatusOr<WganConfig> ConfigFromFlags(const CommonConfig& c) {
   WganConfig w;
-  w.optimizer_name = absl::GetFlag(FLAGS_optimizer);
-  if (w.optimizer_name == "tf_rmsprop") {
-    w.optimizer = train::WganTfRmsProp();
-  } else if (w.optimizer_name == "torch_rmsprop") {
-    w.optimizer = train::WganRmsProp();
-  } else {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--optimizer=", w.optimizer_name, ": expected tf_rmsprop or torch_rmsprop"));
-  }
+  w.optimizer = absl::GetFlag(FLAGS_optimizer) == RmspropKind::kTf ? train::WganTfRmsProp()
+                                                                    : train::WganRmsProp();
   w.optimizer.lr = absl::GetFlag(FLAGS_lr);
   if (w.optimizer.lr != 5e-5) absl::StrAppend(&w.optimizer.source, ", lr from --lr");
   w.net.batch_norm = absl::GetFlag(FLAGS_batch_norm);
-  w.init_name = absl::GetFlag(FLAGS_init);
-  OTGAN_ASSIGN_OR_RETURN(w.net.tflib_init, ParseTflibInit(w.init_name));
-  w.batch = absl::GetFlag(FLAGS_batch);
-  w.clip = absl::GetFlag(FLAGS_clip);
+  w.net.init = absl::GetFlag(FLAGS_init);
+  w.loss.batch_size = absl::GetFlag(FLAGS_batch_size);
+  w.loss.after_critic_step = AfterCriticStep::kClip;
+  w.loss.clip = absl::GetFlag(FLAGS_clip);
   int n_critic = absl::GetFlag(FLAGS_n_critic);
   int burst_critic = absl::GetFlag(FLAGS_burst_critic);
   w.dim = absl::GetFlag(FLAGS_dim);
   w.latent = absl::GetFlag(FLAGS_latent);
-  ApplySmokeDefault(c, "batch", int64_t{16}, &w.batch, &w.smoke);
+  ApplySmokeDefault(c, "batch_size", int64_t{16}, &w.loss.batch_size, &w.smoke);
   ApplySmokeDefault(c, "dim", int64_t{16}, &w.dim, &w.smoke);
   ApplySmokeDefault(c, "burst_critic", 5, &burst_critic, &w.smoke);
   OTGAN_RETURN_IF_ERROR(CheckPositive("lr", w.optimizer.lr));
-  OTGAN_RETURN_IF_ERROR(CheckPositive("batch", w.batch));
-  OTGAN_RETURN_IF_ERROR(CheckPositive("clip", w.clip));
+  OTGAN_RETURN_IF_ERROR(CheckPositive("batch_size", w.loss.batch_size));
+  OTGAN_RETURN_IF_ERROR(CheckPositive("clip", w.loss.clip));
   OTGAN_RETURN_IF_ERROR(CheckPositive("n_critic", n_critic));
   OTGAN_RETURN_IF_ERROR(CheckPositive("burst_critic", burst_critic));
   OTGAN_RETURN_IF_ERROR(CheckPositive("dim", w.dim));
   OTGAN_RETURN_IF_ERROR(CheckPositive("latent", w.latent));
-  w.schedule_name = absl::GetFlag(FLAGS_schedule);
-  if (w.schedule_name == "code") {
-    w.schedule = train::WganCodeSchedule();
-    w.schedule.burst_critic = burst_critic;
-  } else if (w.schedule_name == "paper") {
-    w.schedule = train::WganPaperSchedule();
+  w.schedule_source = absl::GetFlag(FLAGS_schedule);
+  if (w.schedule_source == SettingsSource::kCode) {
+    w.loss.schedule = train::WganCodeSchedule();
+    w.loss.schedule.burst_critic = burst_critic;
   } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--schedule=", w.schedule_name, ": expected code or paper"));
+    w.loss.schedule = train::WganPaperSchedule();
   }
-  w.schedule.n_critic = n_critic;
+  w.loss.schedule.n_critic = n_critic;
 
-  // Smoke: a pipeline check; cpu: ~20 min at one thread here with
-  // --schedule=paper (measured, README; the code schedule's 25 bursts alone
-  // take ~25 min at one thread); paper: the
-  // WGAN-GP authors' MNIST schedule (gan_mnist.py, MODE='wgan', ITERS=200000);
-  // the WGAN paper gives none for MNIST.
-  // Sample grids every 10 iterations at every budget: bursts make the first 25 slow.
-  OTGAN_ASSIGN_OR_RETURN(
-      w.trainer,
-      WganTrainerConfig(c, StepsFor(c, 20, 300, 200000),
-                        {absl::GetFlag(FLAGS_log_every), absl::GetFlag(FLAGS_sample_every),
-                         absl::GetFlag(FLAGS_checkpoint_every)},
-                        /*sample_smoke=*/10, /*sample_other=*/10, /*checkpoint_other=*/250));
+  // Smoke: a pipeline check; cpu: 300 iterations of the code's schedule
+  // (~30 min at one thread, README); paper: the WGAN-GP authors' MNIST
+  // schedule (gan_mnist.py, MODE='wgan', ITERS=200000); the WGAN paper gives
+  // none for MNIST. Sample grids every 10 iterations at every budget: bursts
+  // make the first 25 slow.
+  w.trainer = WganTrainerConfig(c, StepsFor(c, 20, 300, 200000), /*log_smoke=*/10, /*log=*/10,
+                                /*sample_smoke=*/10, /*sample_other=*/10,
+                                /*checkpoint_other=*/250);
   return w;
+}
+
+std::string ScheduleFact(const WganConfig& w) {
+  const train::CriticSchedule& s = w.loss.schedule;
+  return w.schedule_source == SettingsSource::kCode
+             ? absl::StrCat("code: ", s.burst_critic,
+                            " critic steps for iterations < 25 and every 500th, else ", s.n_critic)
+             : absl::StrCat("paper: ", s.n_critic, " critic steps per iteration");
 }
 
 absl::Status Run(const CommonConfig& c) {
@@ -143,16 +133,12 @@ absl::Status Run(const CommonConfig& c) {
 
   OTGAN_RETURN_IF_ERROR(StartRun(
       c, {{"paper", "wgan"},
-       {"method", "wgan"},
-       {"eval_dataset", "mnist"},
+          {"method", "wgan"},
+          {"eval_dataset", "mnist"},
           {"sample_range", "0,1"},
           {"sample_shape", "N,1,28,28"},
           {"settings_source", "code"},
-          {"critic_schedule",
-           w.schedule_name == "code"
-               ? absl::StrCat("code: ", w.schedule.burst_critic, " critic steps for iterations < 25 "
-                              "and every 500th, else ", w.schedule.n_critic)
-               : absl::StrCat("paper: ", w.schedule.n_critic, " critic steps per iteration")},
+          {"critic_schedule", ScheduleFact(w)},
           {"clip_order", "after the critic optimiser step [paper Alg. 1, gan_mnist.py]; "
                          "Arjovsky's code clamps before"},
           {"clip_scope", "every critic parameter, batch norm's included [gan_mnist.py]"},
@@ -163,32 +149,22 @@ absl::Status Run(const CommonConfig& c) {
                                          : " without batch norm (gan_mnist.py MODE='wgan' has it)",
                         "; TF SAME padding")},
           {"batch_norm", w.net.batch_norm ? "true [code]" : "false (--batch_norm=false)"},
-          {"init", w.net.tflib_init ? "tflib: Linear glorot, conv/deconv he_init, zero biases [code]"
-                                    : "torch: LibTorch defaults (--init=torch)"},
+          {"init", w.net.init == NetInit::kTflib
+                       ? "tflib: Linear glorot, conv/deconv he_init, zero biases [code]"
+                       : "torch: LibTorch defaults (--init=torch)"},
           {"data", "MNIST train 60000 images in [0,1] (gan_mnist.py trained on its 50000-image split)"},
           {"total_steps", absl::StrCat(w.trainer.total_steps)},
           {"smoke_overrides", w.smoke.Describe()},
           {"eval_seed", absl::StrCat(EvalSeed(c))},
+          SeedsFact(c.seed, {Stream::kInit, Stream::kDataOrder, Stream::kSampleGrid,
+                             Stream::kEvalSamples, Stream::kEvalCurve}),
           EvalCurveFact(c, w.trainer.total_steps)}));
 
   train::Trainer trainer(w.trainer);
   m->Register(trainer);
   OTGAN_RETURN_IF_ERROR(AttachEvalCurve(c, w.trainer.total_steps, trainer, EvalCurveTarget{},
                                         w.latent, m->Generate()));
-
-  auto step = [&](int64_t it) -> absl::StatusOr<train::StepLosses> {
-    const int k = train::CriticSteps(it, w.schedule);
-    double critic_loss = 0;
-    SetRequiresGrad(*m->critic, true);
-    for (int j = 0; j < k; ++j) critic_loss = m->ClippedCriticStep(w.batch, w.clip);
-    const double g_loss = m->GeneratorUpdate(w.batch);
-    return train::StepLosses{{"critic_loss", critic_loss},
-                             {"wasserstein_estimate", -critic_loss},
-                             {"gen_loss", g_loss},
-                             {"critic_steps", static_cast<double>(k)}};
-  };
-  OTGAN_RETURN_IF_ERROR(
-      trainer.Run(step, {"critic_loss", "wasserstein_estimate", "gen_loss", "critic_steps"}));
+  OTGAN_RETURN_IF_ERROR(RunWganTraining(trainer, w.loss, m->Parts(w.loss.batch_size)));
   return WriteEvalSamples(c, w.latent, m->Generate());
 }
 
@@ -201,7 +177,7 @@ int main(int argc, char** argv) {
       "WGAN with weight clipping (Arjovsky et al. 2017) on MNIST.\n"
       "  wgan_mnist --budget=smoke|cpu|paper [--schedule=code|paper] [--batch_norm=true|false]\n"
       "             [--optimizer=tf_rmsprop|torch_rmsprop] [--init=tflib|torch] [--out=DIR] ...\n"
-      "At --budget=smoke, --batch, --dim and --burst_critic left at their defaults are scaled "
+      "At --budget=smoke, --batch_size, --dim and --burst_critic left at their defaults are scaled "
       "down (see the manifest's smoke_overrides).",
       otgan::replications::Run);
 }

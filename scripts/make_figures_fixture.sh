@@ -37,8 +37,8 @@ run toy wgan_gp_toy wgan_gp_toy --dataset=8gaussians
 run mog otgan_mog otgan_mog
 # Scored on 5000 samples so its W1 follows the Laschos protocol (the floor macro).
 run sg sinkhorn_gan_mnist sinkhorn_gan_mnist --eval_samples=5000
-run sg_e10 sinkhorn_gan_sweep/eps10_L10 sinkhorn_gan_mnist --eps=10 --sinkhorn_iters=10
-run sg_e1 sinkhorn_gan_sweep/eps1_L50 sinkhorn_gan_mnist --eps=1 --sinkhorn_iters=50
+run sg_e10 sinkhorn_gan_sweep/eps10_L10 sinkhorn_gan_mnist --sinkhorn_eps=10 --sinkhorn_iters=10
+run sg_e1 sinkhorn_gan_sweep/eps1_L50 sinkhorn_gan_mnist --sinkhorn_eps=1 --sinkhorn_iters=50
 run ob16 otgan_batch_sweep/batch16 otgan_mnist --batch_size=16
 run ob32 otgan_batch_sweep/batch32 otgan_mnist --batch_size=32
 

@@ -49,6 +49,6 @@ fi
 for e in $eps_grid; do
   for l in $iter_grid; do
     run "${launcher[@]}" --budget=cpu --steps="$steps" \
-      --eps="$e" --sinkhorn_iters="$l" --out="$out/eps${e}_L${l}" "${extra[@]}"
+      --sinkhorn_eps="$e" --sinkhorn_iters="$l" --out="$out/eps${e}_L${l}" "${extra[@]}"
   done
 done

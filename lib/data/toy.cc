@@ -25,15 +25,20 @@ at::Tensor CentersTensor(const std::vector<double>& xy, double scale) {
 }  // namespace
 
 absl::StatusOr<ToyKind> ParseToyKind(const std::string& name) {
-  if (name == "8gaussians") return ToyKind::k8Gaussians;
-  if (name == "25gaussians") return ToyKind::k25Gaussians;
-  if (name == "swissroll") return ToyKind::kSwissRoll;
-  if (name == "ring10") return ToyKind::kRing10;
-  if (name == "8gaussians_otgan") return ToyKind::k8GaussiansOtgan;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown toy distribution '", name,
-      "': expected one of 8gaussians, 25gaussians, swissroll, ring10, 8gaussians_otgan"));
+  ToyKind kind = ToyKind::k8Gaussians;
+  std::string error;
+  if (ParseEnumName(name, kToyKindNames, &kind, &error)) return kind;
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown toy distribution '", name, "': ", error));
 }
+
+std::string ToyKindName(ToyKind kind) { return EnumNameOf(kind, kToyKindNames); }
+
+bool AbslParseFlag(absl::string_view text, ToyKind* kind, std::string* error) {
+  return ParseEnumName(text, kToyKindNames, kind, error);
+}
+
+std::string AbslUnparseFlag(ToyKind kind) { return ToyKindName(kind); }
 
 ToyDistribution ToyDistribution::Make(ToyKind kind) {
   switch (kind) {

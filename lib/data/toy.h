@@ -30,10 +30,25 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "lib/util/named_enum.h"
 
 namespace otgan::data {
 
 enum class ToyKind { k8Gaussians, k25Gaussians, kSwissRoll, kRing10, k8GaussiansOtgan };
+
+inline constexpr EnumName<ToyKind> kToyKindNames[] = {
+    {ToyKind::k8Gaussians, "8gaussians"},   {ToyKind::k25Gaussians, "25gaussians"},
+    {ToyKind::kSwissRoll, "swissroll"},     {ToyKind::kRing10, "ring10"},
+    {ToyKind::k8GaussiansOtgan, "8gaussians_otgan"}};
+
+// The name of `kind` in kToyKindNames ("8gaussians", ...).
+std::string ToyKindName(ToyKind kind);
+
+// A flag of type ToyKind (wgan_gp_toy's --dataset): a name of kToyKindNames,
+// else refused by the flag parser with the list.
+bool AbslParseFlag(absl::string_view text, ToyKind* kind, std::string* error);
+std::string AbslUnparseFlag(ToyKind kind);
 
 // "8gaussians" | "25gaussians" | "swissroll" | "ring10" | "8gaussians_otgan".
 absl::StatusOr<ToyKind> ParseToyKind(const std::string& name);

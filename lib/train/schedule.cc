@@ -69,20 +69,18 @@ CriticSchedule NoCriticSchedule() {
 }
 
 absl::StatusOr<Budget> ParseBudget(const std::string& name) {
-  if (name == "smoke") return Budget::kSmoke;
-  if (name == "cpu") return Budget::kCpu;
-  if (name == "paper") return Budget::kPaper;
-  return absl::InvalidArgumentError(
-      absl::StrCat("--budget=", name, ": expected one of smoke, cpu, paper"));
+  Budget budget = Budget::kSmoke;
+  std::string error;
+  if (ParseEnumName(name, kBudgetNames, &budget, &error)) return budget;
+  return absl::InvalidArgumentError(absl::StrCat("--budget=", name, ": ", error));
 }
 
-std::string BudgetName(Budget budget) {
-  switch (budget) {
-    case Budget::kSmoke: return "smoke";
-    case Budget::kCpu: return "cpu";
-    case Budget::kPaper: return "paper";
-  }
-  return "unknown";
+std::string BudgetName(Budget budget) { return EnumNameOf(budget, kBudgetNames); }
+
+bool AbslParseFlag(absl::string_view text, Budget* budget, std::string* error) {
+  return ParseEnumName(text, kBudgetNames, budget, error);
 }
+
+std::string AbslUnparseFlag(Budget budget) { return BudgetName(budget); }
 
 }  // namespace otgan::train

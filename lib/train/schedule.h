@@ -29,6 +29,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "lib/util/named_enum.h"
 
 namespace otgan::train {
 
@@ -69,9 +71,17 @@ CriticSchedule NoCriticSchedule();   // Genevay with a fixed cost
 // published schedule.
 enum class Budget { kSmoke, kCpu, kPaper };
 
+inline constexpr EnumName<Budget> kBudgetNames[] = {
+    {Budget::kSmoke, "smoke"}, {Budget::kCpu, "cpu"}, {Budget::kPaper, "paper"}};
+
 // "smoke", "cpu" or "paper"; anything else is InvalidArgument naming the value.
 absl::StatusOr<Budget> ParseBudget(const std::string& name);
 std::string BudgetName(Budget budget);
+
+// --budget as an Abseil flag of type Budget (lib/util/named_enum.h): a bad
+// value is refused by the parser with the list of choices.
+bool AbslParseFlag(absl::string_view text, Budget* budget, std::string* error);
+std::string AbslUnparseFlag(Budget budget);
 
 }  // namespace otgan::train
 

@@ -16,7 +16,7 @@ common=(--budget=smoke --threads=1 --eval_samples=100 --data_dir="$PWD/../otgan_
 # check NAME BINARY GLOBAL_BATCH FLAGS...
 check() {
   local name="$1" bin="$2" global="$3"; shift 3
-  local flags=("${common[@]}" "$@") whole="$tmp/$1_whole" part="$tmp/$1_part" out f
+  local flags=("${common[@]}" "$@") whole="$tmp/${name}_whole" part="$tmp/${name}_part" out f
   out=$("$launch" 2 "$bin" "${flags[@]}" --steps=3 --out="$whole" 2>&1) || fail "$name, 2 ranks, 3 steps: $out"
   for f in manifest.json metrics.csv eval.json samples_final.png samples_eval.npy rank_1/checkpoints/ckpt_3.pt; do
     [[ -s "$whole/$f" ]] || fail "$name: $whole/$f missing after a distributed run: $out"
@@ -42,7 +42,7 @@ check() {
   echo "$name: ok"
 }
 check otgan "$otgan" 32 --batch_size=16
-check wgan_gp "$wgan_gp" 32 --batch=16 --log_every=1
+check wgan_gp "$wgan_gp" 32 --batch_size=16 --log_every=1
 
 # A single-process target refuses a world of 2 at once (exit 2, clear message).
 out=$(RANK=0 WORLD_SIZE=2 "$toy" --budget=smoke --out="$tmp/toy" 2>&1); rc=$?

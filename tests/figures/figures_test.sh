@@ -32,7 +32,7 @@ if [[ "$mode" == "ok" ]]; then
   # Tables keep their rows in CSV (typeset by csvsimple): the sweep table's rows.
   csv="$out/tex/sinkhorn_gan_sweep.csv"
   [[ -s "$csv" ]] || fail "tex/sinkhorn_gan_sweep.csv missing"
-  [[ "$(head -1 "$csv")" == "setting,eps,sinkhorn_iters,steps,final_loss,fid_lenet,is,w1" ]] ||
+  [[ "$(head -1 "$csv")" == "setting,sinkhorn_eps,sinkhorn_iters,steps,final_loss,fid_lenet,is,w1" ]] ||
     fail "tex/sinkhorn_gan_sweep.csv header: $(head -1 "$csv")"
   grep -q '^eps1\\_L50,1,50,' "$csv" || fail "tex/sinkhorn_gan_sweep.csv lacks the eps1_L50 row"
   grep -q 'figures/tex/sinkhorn_gan_sweep.csv' "$out/tex/sec_genevay.tex" ||

@@ -27,7 +27,7 @@ RunManifest Example() {
   m.seed = 1234;
   m.threads = 2;
   m.device = "cpu";
-  m.command_line = "bazel-bin/replications/wgan_mnist --batch=64 --lr=5e-05";
+  m.command_line = "bazel-bin/replications/wgan_mnist --batch_size=64 --lr=5e-05";
   return m;
 }
 

@@ -4,7 +4,7 @@
 // Without psi, the squared-distance Voronoi cells of the outer real points
 // swallow most generated points; the psi network (their DenseCritic, Keras
 // init, Adam(0.5, 0.9)) must even the counts out within a few main loops.
-#include "replications/assigner.h"
+#include "replications/assigner_family.h"
 
 #include <cstdio>
 #include <memory>

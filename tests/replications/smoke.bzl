@@ -35,11 +35,13 @@ def replication_smoke_test(name, target, flags = [], files = [], dataset = None,
         data = data,
     )
 
-def replication_bad_flag_test(name, target, flags):
+def replication_bad_flag_test(name, target, flags, expect_message = None):
     native.sh_test(
         name = name,
         size = "small",
         srcs = ["smoke_test.sh"],
-        args = ["--expect_failure", "$(rootpath %s)" % _binary(target)] + flags,
+        args = ["--expect_failure"] +
+               (["'--expect_message=%s'" % expect_message] if expect_message else []) +
+               ["$(rootpath %s)" % _binary(target)] + flags,
         data = [_binary(target)],
     )

@@ -19,9 +19,10 @@
 #   - manifest.json, when expected, parses as JSON (if python3 is present).
 # It prints the wall time of the run.
 #
-# Failure mode (--expect_failure): the run must exit with a status in 1..127
-# (an error, not a crash by signal), print exactly one non-empty line on
-# stderr, and leave no run folder behind.
+# Failure mode (--expect_failure [--expect_message=TEXT]): the run must exit
+# with a status in 1..127 (an error, not a crash by signal), print exactly one
+# non-empty line on stderr (containing TEXT when given), and leave no run
+# folder behind.
 #
 # Example BUILD rule:
 #   sh_test(
@@ -43,9 +44,14 @@ fail() {
 }
 
 expect_failure=0
+expect_message=""
 if [[ "${1:-}" == "--expect_failure" ]]; then
   expect_failure=1
   shift
+  if [[ "${1:-}" == --expect_message=* ]]; then
+    expect_message="${1#--expect_message=}"
+    shift
+  fi
 fi
 [[ $# -ge 1 ]] || fail "usage: smoke_test.sh [--expect_failure] BINARY [RUN_FLAGS...] [-- EXPECTED_FILE[:SHAPE]...]"
 binary="$1"
@@ -86,6 +92,9 @@ if [[ $expect_failure -eq 1 ]]; then
   [[ "$lines" -eq 1 ]] || fail "$name ${flags[*]}: expected a one-line error, got $lines lines:
 $message"
   [[ ! -e "$run" ]] || fail "$name ${flags[*]}: failed but left a run folder behind: $(ls -A "$run")"
+  if [[ -n "$expect_message" && "$message" != *"$expect_message"* ]]; then
+    fail "$name ${flags[*]}: the message does not say \"$expect_message\": $message"
+  fi
   echo "ok: $name ${flags[*]} exited $status: $message"
   exit 0
 fi

@@ -46,13 +46,19 @@ SampleStats TrainAndMeasure(bool batch_norm, bool tflib_init, bool tf_rmsprop) {
   c.data_dir = kDataDir;
   c.seed = 0;
   const train::OptimizerSpec spec = tf_rmsprop ? train::WganTfRmsProp() : train::WganRmsProp();
-  auto made = MnistWgan::Make(c, kDim, /*latent=*/128, spec, {batch_norm, tflib_init});
+  auto made = MnistWgan::Make(c, kDim, /*latent=*/128, spec,
+                              {batch_norm, tflib_init ? NetInit::kTflib : NetInit::kTorch});
   EXPECT_TRUE(made.ok()) << made.status();
   if (!made.ok()) return {};
   MnistWgan& m = **made;
+  WganLoss loss;  // wgan_mnist's: clipping after each critic step
+  loss.batch_size = kBatch;
+  loss.after_critic_step = AfterCriticStep::kClip;
+  loss.clip = 0.01;
+  const WganParts parts = m.Parts(kBatch);
   for (int it = 0; it < kIterations; ++it) {
-    for (int j = 0; j < kCriticSteps; ++j) m.ClippedCriticStep(kBatch, 0.01);
-    m.GeneratorUpdate(kBatch);
+    for (int j = 0; j < kCriticSteps; ++j) EXPECT_TRUE(WganCriticStep(loss, parts).ok());
+    EXPECT_TRUE(WganGeneratorStep(parts).ok());
   }
   torch::NoGradGuard no_grad;
   at::manual_seed(99);

@@ -24,7 +24,7 @@ const std::vector<PaperSection>& PaperSections() {
       {"genevay",
        {"sinkhorn_gan_mnist"},
        {},
-       {{"sinkhorn_gan_sweep", {"eps", "sinkhorn_iters"}}},
+       {{"sinkhorn_gan_sweep", {"sinkhorn_eps", "sinkhorn_iters"}}},
        {{"sweep_sinkhorn", 0.95}, {"sweep_sinkhorn_samples", 0.8}},
        "Genevay et al.\\ 2018 (Sinkhorn GAN)",
        "Sinkhorn losses with a fixed cost learn MNIST; large $\\varepsilon$ behaves like MMD",

@@ -22,11 +22,12 @@ using plot::Quote;
 
 std::string SettingLabel(const Run& r) {
   std::vector<std::string> parts;
-  for (const char* k : {"eps", "sinkhorn_iters", "batch_size", "batch"}) {
-    const std::string v = r.Flag(k);
+  for (const auto& [flag, name] : {std::pair<const char*, const char*>{"sinkhorn_eps", "eps"},
+                                     {"sinkhorn_iters", "L"},
+                                     {"batch_size", "batch_size"}}) {
+    const std::string v = r.Flag(flag);
     if (v.empty()) continue;
-    const std::string name = std::string(k) == "sinkhorn_iters" ? "L" : std::string(k);
-    parts.push_back(name + "=" + v);
+    parts.push_back(std::string(name) + "=" + v);
   }
   return parts.empty() ? r.name : absl::StrJoin(parts, " ");
 }
@@ -84,7 +85,7 @@ absl::Status BuildSinkhornSweep(Context& c) {
     for (const Run* r : with_loss) {
       const std::optional<double> fin = FinalValue(*r->metrics, "loss");
       double eps = 0;
-      if (!fin || !absl::SimpleAtod(r->Flag("eps"), &eps)) continue;
+      if (!fin || !absl::SimpleAtod(r->Flag("sinkhorn_eps"), &eps)) continue;
       by_l[r->Flag("sinkhorn_iters")].push_back({eps, *fin});
     }
     s += "set title 'final loss (mean of last 10% of rows) vs eps'\nset logscale x\n"
@@ -154,7 +155,7 @@ absl::Status BuildOtganBatchSweep(Context& c) {
     std::vector<std::vector<double>> rows;
     for (const Run* r : v) {
       double b = 0;
-      const std::string bs = r->Flag("batch_size").empty() ? r->Flag("batch") : r->Flag("batch_size");
+      const std::string bs = r->Flag("batch_size");
       if (!r->eval || !absl::SimpleAtod(bs, &b)) continue;
       if (std::optional<double> x = SweepMetric(*r->eval, key)) rows.push_back({b, *x});
     }

@@ -26,8 +26,8 @@ namespace {
 constexpr const char* kSetupKeys[] = {
     "budget", "total_steps", "main_loops", "paper_steps", "settings_source", "dataset",
     "eval_dataset", "architecture", "generator", "critic", "assigner", "loss", "gradient",
-    "optimizer", "lr", "batch", "batch_size", "critic_schedule", "n_critic",
-    "gen_steps_per_critic", "lambda", "eps", "sinkhorn_iters", "sinkhorn_eps", "debiased", "cost",
+    "optimizer", "lr", "batch_size", "critic_schedule", "n_critic",
+    "gen_steps_per_critic", "lambda", "sinkhorn_iters", "sinkhorn_eps", "debiased", "cost",
     "latent", "latent_distribution", "width", "smoke_overrides"};
 
 std::string SetupTex(const Context& c, const std::vector<const Run*>& runs) {
