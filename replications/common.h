@@ -219,27 +219,6 @@ at::Tensor GenerateInChunks(const at::Tensor& z, const c10::Device& device,
                             const GenerateFn& generate, int64_t chunk);
 
 // ---------------------------------------------------------------------------
-// Data-parallel mains (otgan_mnist, wgan_gp_mnist; lib/dist)
-// ---------------------------------------------------------------------------
-
-// With config.dist.world_size > 1 (nothing otherwise): broadcasts rank 0's
-// `nets` to every rank, reseeds LibTorch's default generator with
-// RankSeed(seed, rank), and makes `tc` a rank's: progress and sample grids on
-// rank 0 only, a stop vote (AnyRank) after every step. `dist` must outlive
-// the Trainer built from `tc`.
-absl::Status StartDataParallel(const CommonConfig& config, const dist::DistContext& dist,
-                               const std::vector<torch::nn::Module*>& nets,
-                               train::TrainerConfig& tc);
-
-// The manifest fact ("distributed", "no (one process)" | "rank r of W (c10d
-// Gloo, MASTER_ADDR a); global batch W x b = ...; <combine>; nets broadcast
-// from rank 0; this rank's latents and data order from seed s = RankSeed(--seed,
-// rank)"), for batches of `per_rank_batch` points per rank.
-std::pair<std::string, std::string> DistributedFact(const CommonConfig& config,
-                                                    int64_t per_rank_batch,
-                                                    const std::string& combine);
-
-// ---------------------------------------------------------------------------
 // The evaluation curve (<run_dir>/eval_curve.csv, lib/eval/eval_curve.h)
 // ---------------------------------------------------------------------------
 

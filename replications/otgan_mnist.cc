@@ -65,6 +65,7 @@
 #include "lib/train/trainer.h"
 #include "lib/util/status.h"
 #include "replications/common.h"
+#include "replications/data_parallel.h"
 #include "replications/otgan_family.h"
 
 ABSL_FLAG(int64_t, latent, 100, "latent dimension (z ~ U[-1,1]^latent) [code]");

@@ -12,6 +12,7 @@
 #include "lib/data/dataset.h"
 #include "lib/dist/data_parallel.h"
 #include "lib/io/atomic_file.h"
+#include "lib/io/json.h"
 #include "lib/io/image_grid.h"
 #include "lib/io/npy.h"
 #include "lib/train/losses.h"
@@ -206,6 +207,19 @@ WganParts MnistWgan::Parts(int64_t batch_size, const dist::DistContext* dist) {
   return p;
 }
 
+absl::Status MnistWgan::Train(const CommonConfig& config, const train::TrainerConfig& tc,
+                              const WganLoss& loss, const dist::DistContext* dist) {
+  train::Trainer trainer(tc);
+  Register(trainer, /*sample_grid=*/config.is_root());
+  if (config.is_root()) {
+    OTGAN_RETURN_IF_ERROR(
+        AttachEvalCurve(config, tc.total_steps, trainer, EvalCurveTarget{}, latent, Generate()));
+  }
+  OTGAN_RETURN_IF_ERROR(RunWganTraining(trainer, loss, Parts(loss.batch_size, dist)));
+  if (!config.is_root()) return absl::OkStatus();  // rank 0 writes the samples and scores
+  return WriteEvalSamples(config, latent, Generate());
+}
+
 GenerateFn MnistWgan::Generate() {
   return [this](const at::Tensor& z) { return gen->forward(z); };
 }
@@ -234,15 +248,17 @@ absl::Status WriteCriticSurface(const std::string& run_dir, const at::Tensor& su
                                 const SurfaceGrid& grid) {
   const fs::path dir(run_dir);
   OTGAN_RETURN_IF_ERROR(io::WriteNpy((dir / "critic_surface.npy").string(), surface));
-  const std::string json = absl::StrFormat(
-      "{\n  \"file\": \"critic_surface.npy\",\n  \"size\": %d,\n  \"range\": %.9g,\n"
-      "  \"extent\": [%.9g, %.9g, %.9g, %.9g],\n"
-      "  \"layout\": \"surface[i][j] = critic(x = xs[j], y = xs[i]), xs = linspace(-range, range, "
-      "size); row i is one y value, y increasing with i\",\n"
-      "  \"min\": %.9g,\n  \"max\": %.9g\n}\n",
-      grid.size, grid.range, -grid.range, grid.range, -grid.range, grid.range,
-      surface.min().item<double>(), surface.max().item<double>());
-  return io::WriteFileAtomically((dir / "critic_surface.json").string(), json);
+  const io::Json json = {
+      {"file", "critic_surface.npy"},
+      {"size", grid.size},
+      {"range", grid.range},
+      {"extent", {-grid.range, grid.range, -grid.range, grid.range}},
+      {"layout",
+       "surface[i][j] = critic(x = xs[j], y = xs[i]), xs = linspace(-range, range, size); row i "
+       "is one y value, y increasing with i"},
+      {"min", surface.min().item<double>()},
+      {"max", surface.max().item<double>()}};
+  return io::WriteJsonFile((dir / "critic_surface.json").string(), json);
 }
 
 at::Tensor RenderToyFrame(const at::Tensor& surface, const SurfaceGrid& grid,

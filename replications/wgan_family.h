@@ -190,6 +190,12 @@ struct MnistWgan {
 
   GenerateFn Generate();
 
+  // The rest of an MNIST WGAN main: a Trainer of `tc`, Register (sample grid
+  // on rank 0 only), the evaluation curve (rank 0), RunWganTraining with
+  // Parts(loss.batch_size, dist), then samples_eval.npy (rank 0).
+  absl::Status Train(const CommonConfig& config, const train::TrainerConfig& tc,
+                     const WganLoss& loss, const dist::DistContext* dist = nullptr);
+
   c10::Device device = c10::Device(c10::kCPU);
   uint64_t seed = 0;
   int64_t latent = 0;

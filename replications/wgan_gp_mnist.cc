@@ -35,6 +35,7 @@
 #include "lib/train/trainer.h"
 #include "lib/util/status.h"
 #include "replications/common.h"
+#include "replications/data_parallel.h"
 #include "replications/flag_types.h"
 #include "replications/wgan_family.h"
 
@@ -125,15 +126,7 @@ absl::Status Run(const CommonConfig& c) {
                                                         dist::RankSeed(c.seed, c.dist.rank));
   }
 
-  train::Trainer trainer(w.trainer);
-  m->Register(trainer, /*sample_grid=*/c.is_root());
-  if (c.is_root()) {
-    OTGAN_RETURN_IF_ERROR(AttachEvalCurve(c, w.trainer.total_steps, trainer, EvalCurveTarget{},
-                                          w.latent, m->Generate()));
-  }
-  OTGAN_RETURN_IF_ERROR(RunWganTraining(trainer, w.loss, m->Parts(batch_size, &dist_ctx)));
-  if (!c.is_root()) return absl::OkStatus();  // rank 0 writes the samples and scores
-  return WriteEvalSamples(c, w.latent, m->Generate());
+  return m->Train(c, w.trainer, w.loss, &dist_ctx);
 }
 
 }  // namespace

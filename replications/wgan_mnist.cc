@@ -160,12 +160,7 @@ absl::Status Run(const CommonConfig& c) {
                              Stream::kEvalSamples, Stream::kEvalCurve}),
           EvalCurveFact(c, w.trainer.total_steps)}));
 
-  train::Trainer trainer(w.trainer);
-  m->Register(trainer);
-  OTGAN_RETURN_IF_ERROR(AttachEvalCurve(c, w.trainer.total_steps, trainer, EvalCurveTarget{},
-                                        w.latent, m->Generate()));
-  OTGAN_RETURN_IF_ERROR(RunWganTraining(trainer, w.loss, m->Parts(w.loss.batch_size)));
-  return WriteEvalSamples(c, w.latent, m->Generate());
+  return m->Train(c, w.trainer, w.loss);
 }
 
 }  // namespace

@@ -1,3 +1,9 @@
+// Over ~400 lines on purpose: EvaluateRunDir is one protocol (read the run's
+// manifest and samples, pick images or points, score them, write eval.json
+// atomically), and its branches (image classifier metrics, pixel W1 with the
+// Laschos sets and floor, toy mode metrics, small-N paths) read the same
+// inputs; each metric's maths lives in its own file (lenet, pixel_w1,
+// mode_metrics, eval_report).
 #include "lib/eval/run_eval.h"
 
 #include <algorithm>

@@ -1,3 +1,7 @@
+// Over ~400 lines on purpose: the fused soft-min kernel in three instruction
+// sets (scalar, AVX2, AVX-512) with their exp approximations side by side, so
+// that a change to one is made to all and the equivalence tests compare them
+// in one place (tests/ot/fused_softmin_test.cc).
 #include "lib/ot/fused_softmin.h"
 
 #include <immintrin.h>

@@ -1,3 +1,9 @@
+// Over ~400 lines on purpose: the Trainer's run loop, its checkpoint/resume
+// state machine (write, verify, truncate metrics and curve rows on resume),
+// the stop signal and the progress line share private state and invariants
+// (one step index, one metrics file); split, each part would need the others'
+// internals. The pieces that stand alone live beside it (checkpoint.cc,
+// progress.cc, schedule.cc).
 #include "lib/train/trainer.h"
 
 #include <fcntl.h>
