@@ -38,7 +38,8 @@ ProgressReporter::ProgressReporter(int64_t total, int64_t start_step, std::ostre
       window_step_(start_step) {}
 
 double ProgressReporter::Now() const {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count() -
+         excluded_s_;
 }
 
 void ProgressReporter::Update(int64_t step, const NamedValues& losses, bool force) {

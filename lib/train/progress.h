@@ -47,6 +47,10 @@ class ProgressReporter {
   void UpdateAt(int64_t step, const NamedValues& losses, double now_s, bool force = false);
   // Prints the final state (and ends the terminal line).
   void Finish();
+  // Leaves `seconds` of work that is not training (an evaluation) out of the
+  // clock, so the rate and ETA count training only: without it, the first
+  // line after the step-0 evaluation curve overstated the ETA by ~10x.
+  void ExcludeSeconds(double seconds) { excluded_s_ += seconds; }
 
   // Smoothed iterations per second (0 before any step).
   double ItersPerSecond() const { return rate_; }
@@ -62,6 +66,7 @@ class ProgressReporter {
   bool terminal_;
   double plain_interval_s_;
   std::chrono::steady_clock::time_point t0_;
+  double excluded_s_ = 0;    // ExcludeSeconds' total, subtracted by Now()
   int64_t step_ = 0;
   NamedValues losses_;
   double rate_ = 0;

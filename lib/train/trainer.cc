@@ -425,6 +425,7 @@ absl::Status Trainer::Run(const StepFn& step_fn, const std::vector<std::string>&
   auto evaluate = [&](int64_t at_step) -> absl::Status {
     OTGAN_ASSIGN_OR_RETURN(double s, AppendEvalRow(at_step, elapsed()));
     eval_seconds += s;
+    progress.ExcludeSeconds(s);  // the ETA counts training only
     return absl::OkStatus();
   };
   if (eval_fn_ && start == 0) OTGAN_RETURN_IF_ERROR(evaluate(0));

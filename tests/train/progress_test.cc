@@ -1,6 +1,8 @@
 #include "lib/train/progress.h"
 
+#include <chrono>
 #include <sstream>
+#include <thread>
 
 #include "gtest/gtest.h"
 
@@ -30,6 +32,18 @@ TEST(ProgressTest, RateAndEtaFromSteadySteps) {
   EXPECT_NE(line.find("10 it/s"), std::string::npos) << line;
   EXPECT_NE(line.find("ETA 1m10s"), std::string::npos) << line;  // 700 steps at 10/s
   EXPECT_NE(line.find("loss=0.5"), std::string::npos) << line;
+}
+
+// Time spent evaluating (the step-0 evaluation curve) is left out of the
+// rate: 0.5 s of evaluation then one quick step must not read as 2 it/s.
+TEST(ProgressTest, ExcludedSecondsDoNotSlowTheRate) {
+  ProgressReporter p(/*total=*/100, /*start_step=*/0, nullptr, /*terminal=*/false);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // "evaluation"
+  p.ExcludeSeconds(0.45);
+  p.Update(1, {});
+  // 1 step over ~0.05 s of training (up to ~0.3 s on a loaded machine);
+  // without the exclusion the rate would be at most 2 it/s.
+  EXPECT_GT(p.ItersPerSecond(), 3.0);
 }
 
 TEST(ProgressTest, PlainModePrintsPeriodicLines) {
