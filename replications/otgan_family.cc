@@ -1,5 +1,7 @@
 #include "replications/otgan_family.h"
 
+#include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <vector>
 #include <utility>
@@ -8,6 +10,8 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "lib/io/image_grid.h"
+#include "lib/eval/run_eval.h"
 #include "lib/dist/data_parallel.h"
 #include "lib/dist/otgan_loss.h"
 #include "lib/ot/cost.h"
@@ -172,6 +176,31 @@ absl::Status RunOtganTraining(train::Trainer& trainer, const OtganLossConfig& lo
                                  {"marginal_error", stats.max_marginal_error}};
       },
       {"gen_L", "critic_L", "sinkhorn_iters", "marginal_error"});
+}
+
+absl::Status WriteRawGeneratorRun(const CommonConfig& config, const at::Tensor& grid,
+                                  const LatentDrawFn& draw, const GenerateFn& generate) {
+  namespace fs = std::filesystem;
+  const fs::path run_dir(config.run_dir);
+  const fs::path raw_dir = run_dir / "raw";
+  std::error_code ec;
+  fs::create_directories(raw_dir, ec);
+  if (ec) return absl::InternalError(absl::StrCat("cannot create ", raw_dir.string(), ": ", ec.message()));
+  OTGAN_RETURN_IF_ERROR(
+      io::WriteImageGrid((raw_dir / "samples_final.png").string(), grid.cpu(), io::GridOptions{}));
+  OTGAN_RETURN_IF_ERROR(WriteEvalSamplesOf(config, draw, generate, /*chunk=*/500));
+  fs::rename(run_dir / "samples_eval.npy", raw_dir / "samples_eval.npy", ec);
+  if (!ec) fs::copy_file(run_dir / "manifest.json", raw_dir / "manifest.json",
+                         fs::copy_options::overwrite_existing, ec);
+  if (ec) return absl::InternalError(absl::StrCat("cannot write ", raw_dir.string(), ": ", ec.message()));
+  if (config.budget == train::Budget::kSmoke) return absl::OkStatus();
+  eval::RunEvalOptions eval_options;
+  eval_options.data_dir = config.data_dir;
+  eval_options.seed = config.seed;
+  OTGAN_ASSIGN_OR_RETURN(auto raw_eval, eval::EvaluateRunDir(raw_dir.string(), eval_options));
+  std::fprintf(stderr, "%s: raw generator eval: %s\n", config.target.c_str(),
+               eval::EvalSummary(raw_eval).c_str());
+  return absl::OkStatus();
 }
 
 }  // namespace otgan::replications

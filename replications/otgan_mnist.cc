@@ -1,50 +1,29 @@
 // Salimans, Zhang, Radford, Metaxas (ICLR 2018), "Improving GANs Using Optimal
 // Transport" (OT-GAN), on MNIST, following the official code openai/ot-gan
-// @e0673f0 (train.py, utils/matching.py, utils/nn.py, models/dcgan.py).
+// @e0673f0 (train.py, utils/matching.py, utils/nn.py, models/dcgan.py);
+// replications/fidelity/otgan.md compares every setting with its source.
 //
-//   loss      minibatch energy distance with two real batches X, X' and two
-//             generated batches Y, Y':
-//             L = W(X,Y) + W(X,Y') + W(X',Y) + W(X',Y') - 2 W(X,X') - 2 W(Y,Y'),
-//             W = <M, C> after 500 log-domain Sinkhorn iterations, eps = 1/500
+//   loss      minibatch energy distance on two real and two generated batches,
+//             W = <M, C> after 500 log-domain Sinkhorn iterations, eps = 1/500,
+//             envelope gradient (RunOtganTraining, otgan_family.h)
 //   cost      1 - <e, e'> between the critic's l2-normalised CReLU feature maps
-//             (non-negative unit embeddings, cost in [0, 1]; dcgan.py:16-19,
-//             matching.py:31-39)
-//   gradient  envelope: M held fixed, gradient through C only
-//   schedule  the critic maximises L, the generator minimises L; 3 generator
-//             updates per critic update [paper] (the code's default was 5:
-//             --gen_steps_per_critic)
+//   schedule  3 generator updates per critic update [paper] (code: 5)
 //   optimiser Adam 3e-4, betas (0.5, 0.999) for both nets [paper and code]
-//   latent    z ~ U[-1, 1]^100 [code: dcgan.py:30]
-//   nets      dcgan.py scaled to 28x28 (lib/nn/otgan_nets.h): weight norm,
-//             nearest-neighbour upsampling + 5x5 conv + GLU, tanh output;
-//             critic of 5x5 WN-convs with CReLU
-//   init      weight-norm data-dependent init on the first batch_size training
-//             images (critic) and a latent batch (generator), fresh runs only
-//             (--wn_init; see replications/fidelity/otgan.md for what the
-//             official train.py actually executes)
-//   EMA       generator EMA, decay 0.999 (train.py:63-64,223); the sample grids
-//             and samples_eval.npy come from it, the raw generator's samples
-//             go to raw/ and are scored too (train.py:240-268 scores both)
-//   data      images scaled to [-1, 1] for training (train.py:158); grids and
-//             evaluation samples mapped back to [0, 1]
+//   nets      dcgan.py scaled to 28x28 (lib/nn/otgan_nets.h), weight norm with
+//             the data-dependent init pass (--wn_init), latent U[-1, 1]^100
+//   EMA       generator EMA 0.999 (train.py:63-64,223): grids, curve and
+//             samples_eval.npy come from it; the raw generator's go to raw/
+//   data      [-1, 1] for training (train.py:158); outputs mapped to [0, 1]
 //
-// The paper's batches are large (8000 over 8 GPUs); this target's default
-// budget (cpu, also what a flag-less run uses) is sized for 2 CPU cores, see
-// replications/README.md.
-//
-// Data-parallel across processes and machines (lib/dist, c10d/Gloo): started
-// with RANK / WORLD_SIZE / MASTER_ADDR / MASTER_PORT (scripts/launch_distributed.sh),
-// each of W ranks draws --batch_size points per batch and the Sinkhorn
-// problems are solved on the gathered global batch of W x --batch_size, as
-// one process with that batch would. Rank 0 owns the run folder (grids,
-// evaluation, eval.json); rank r > 0 keeps its checkpoints in rank_<r>/, so
-// --resume works in distributed mode with the same world size.
+// This target's default budget is cpu (the main job, sized for 2 cores).
+// Data-parallel under RANK / WORLD_SIZE (scripts/launch_distributed.sh): the
+// Sinkhorn problems are solved on the gathered global batch of W x
+// --batch_size; rank 0 owns the run folder, rank r > 0 checkpoints in rank_<r>/.
 //
 //   bazel run //replications:otgan_mnist                  # the cpu budget
 //   bazel run //replications:otgan_mnist -- --budget=smoke
 //   scripts/launch_distributed.sh 2 otgan_mnist --budget=smoke --threads=1
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -58,7 +37,6 @@
 #include "lib/data/shuffler.h"
 #include "lib/dist/context.h"
 #include "lib/dist/data_parallel.h"
-#include "lib/eval/run_eval.h"
 #include "lib/io/image_grid.h"
 #include "lib/nn/otgan_nets.h"
 #include "lib/train/ema.h"
@@ -87,8 +65,6 @@ ABSL_FLAG(bool, ema_warmup, true,
 
 namespace otgan::replications {
 namespace {
-
-namespace fs = std::filesystem;
 
 struct OtganConfig : OtganLossConfig {
   int64_t latent, gen_dim, critic_dim;
@@ -254,33 +230,14 @@ absl::Status Run(const CommonConfig& common) {
                  .dist = &dist_ctx}));
   if (!common.is_root()) return absl::OkStatus();  // rank 0 writes the samples and scores
 
-  // The raw generator (train.py saves and scores both): raw/ holds its grid,
-  // evaluation samples (the same latents as the EMA's), manifest and eval.json.
-  const fs::path run_dir(common.run_dir);
-  const fs::path raw_dir = run_dir / "raw";
-  std::error_code ec;
-  fs::create_directories(raw_dir, ec);
-  if (ec) return absl::InternalError(absl::StrCat("cannot create ", raw_dir.string(), ": ", ec.message()));
+  // The raw generator (train.py saves and scores both): raw/, same latents.
+  at::Tensor raw_grid;
   {
     at::NoGradGuard no_grad;
-    OTGAN_RETURN_IF_ERROR(io::WriteImageGrid((raw_dir / "samples_final.png").string(),
-                                             To01(gen->forward(fixed_z)).cpu(), io::GridOptions{}));
+    raw_grid = To01(gen->forward(fixed_z));
   }
-  OTGAN_RETURN_IF_ERROR(WriteEvalSamplesOf(
-      common, draw, [&](const at::Tensor& z) { return To01(gen->forward(z)); }, /*chunk=*/500));
-  fs::rename(run_dir / "samples_eval.npy", raw_dir / "samples_eval.npy", ec);
-  if (!ec) fs::copy_file(run_dir / "manifest.json", raw_dir / "manifest.json",
-                         fs::copy_options::overwrite_existing, ec);
-  if (ec) return absl::InternalError(absl::StrCat("cannot write ", raw_dir.string(), ": ", ec.message()));
-  // Smoke runs skip the raw generator's score (the folder is written; the eval
-  // tool scores it on demand: bazel run //eval:evaluate -- --run=<run>/raw).
-  if (common.budget != train::Budget::kSmoke) {
-    eval::RunEvalOptions eval_options;
-    eval_options.data_dir = common.data_dir;
-    eval_options.seed = common.seed;
-    OTGAN_ASSIGN_OR_RETURN(auto raw_eval, eval::EvaluateRunDir(raw_dir.string(), eval_options));
-    std::fprintf(stderr, "otgan_mnist: raw generator eval: %s\n", eval::EvalSummary(raw_eval).c_str());
-  }
+  OTGAN_RETURN_IF_ERROR(WriteRawGeneratorRun(
+      common, raw_grid, draw, [&](const at::Tensor& z) { return To01(gen->forward(z)); }));
 
   // The EMA generator's samples are the run's samples_eval.npy (scored by Main).
   return WriteEvalSamplesOf(
