@@ -24,7 +24,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "lib/dist/data_parallel.h"
 #include "lib/eval/eval_curve.h"
 #include "lib/eval/run_eval.h"
 #include "lib/io/flag_values.h"

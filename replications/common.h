@@ -22,7 +22,6 @@
 
 #include <ATen/ATen.h>
 #include <c10/core/Device.h>
-#include <torch/nn/module.h>
 
 #include "absl/flags/declare.h"
 #include "absl/status/status.h"

@@ -21,12 +21,7 @@
 namespace otgan::replications {
 namespace fs = std::filesystem;
 
-train::TrainerConfig WganTrainerConfig(const CommonConfig& config, int64_t total_steps,
-                                       int64_t log_smoke, int64_t log, int64_t sample_smoke,
-                                       int64_t sample_other, int64_t checkpoint_other) {
-  return TrainerConfigFor(config, total_steps, /*smoke=*/{log_smoke, sample_smoke, 0},
-                          /*other=*/{log, sample_other, checkpoint_other});
-}
+namespace {
 
 train::OptimizerSpec WganGpAdam(SettingsSource betas, double lr) {
   train::OptimizerSpec spec =
@@ -35,6 +30,8 @@ train::OptimizerSpec WganGpAdam(SettingsSource betas, double lr) {
   if (spec.lr != 1e-4) absl::StrAppend(&spec.source, ", lr from --lr");
   return spec;
 }
+
+}  // namespace
 
 absl::StatusOr<WganGpSettings> WganGpSettingsFrom(SettingsSource betas, double lr,
                                                   int64_t batch_size, double lambda, int n_critic) {
@@ -102,15 +99,7 @@ absl::StatusOr<double> WganGeneratorStep(const WganParts& parts) {
   const at::Tensor g_loss = train::WganGeneratorLoss(parts.critic(parts.generate(parts.latents())));
   parts.gen_opt->zero_grad();
   g_loss.backward();
-  // The generator's module is not in the parts; its parameters are the
-  // optimiser's.
-  if (parts.dist != nullptr && parts.dist->world_size() > 1) {
-    std::vector<at::Tensor> params;
-    for (const auto& group : parts.gen_opt->param_groups()) {
-      for (const at::Tensor& p : group.params()) params.push_back(p);
-    }
-    OTGAN_RETURN_IF_ERROR(dist::AllReduceGradients(*parts.dist, params));
-  }
+  OTGAN_RETURN_IF_ERROR(SyncGradients(parts.dist, *parts.gen_module));
   parts.gen_opt->step();
   SetRequiresGrad(*parts.critic_module, true);
   return g_loss.item<double>();
@@ -194,6 +183,7 @@ void MnistWgan::Register(train::Trainer& trainer, bool sample_grid) {
 WganParts MnistWgan::Parts(int64_t batch_size, const dist::DistContext* dist) {
   WganParts p;
   p.generate = Generate();
+  p.gen_module = gen.get();
   p.critic = [this](const at::Tensor& x) { return critic->forward(x); };
   p.critic_module = critic.get();
   p.separate_critic_passes = critic->batch_norm();

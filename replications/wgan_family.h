@@ -52,20 +52,6 @@ namespace otgan::replications {
 // Settings
 // ---------------------------------------------------------------------------
 
-// The Trainer settings of a WGAN main: --log_every, --sample_every and
-// --checkpoint_every when given (CommonConfig::intervals), else log_every
-// `log` (smoke: `log_smoke`), sample_every `sample_smoke` at --budget=smoke
-// and `sample_other` otherwise, checkpoint_every none at smoke and
-// `checkpoint_other` otherwise.
-train::TrainerConfig WganTrainerConfig(const CommonConfig& config, int64_t total_steps,
-                                       int64_t log_smoke, int64_t log, int64_t sample_smoke,
-                                       int64_t sample_other, int64_t checkpoint_other);
-
-// WGAN-GP's Adam: betas kCode (0.5, 0.9) [the authors' MNIST and toy code]
-// or kPaper (0, 0.9), learning rate `lr` (the source notes an lr other than
-// the published 1e-4).
-train::OptimizerSpec WganGpAdam(SettingsSource betas, double lr);
-
 // What the critic step penalises and what follows it.
 enum class WganPenalty { kNone, kGradientPenalty };
 enum class AfterCriticStep { kNone, kClip };
@@ -82,7 +68,9 @@ struct WganLoss {
 // WGAN-GP's loss (wgan_gp_mnist, wgan_gp_toy) from --betas, --lr,
 // --batch_size (after any smoke scale-down), --lambda and --n_critic: the
 // gradient penalty, no clipping, n_critic steps per iteration, and the
-// optimiser. InvalidArgument naming the first bad flag (lr, batch_size,
+// optimiser: Adam with betas kCode (0.5, 0.9) [the authors' MNIST and toy
+// code] or kPaper (0, 0.9) at `lr` (the source notes an lr other than the
+// published 1e-4). InvalidArgument naming the first bad flag (lr, batch_size,
 // lambda, n_critic).
 struct WganGpSettings {
   WganLoss loss;
@@ -99,6 +87,7 @@ absl::StatusOr<WganGpSettings> WganGpSettingsFrom(SettingsSource betas, double l
 // What the WGAN step needs from a main. Tensors are on the training device.
 struct WganParts {
   GenerateFn generate;                                       // G(z), with autograd
+  torch::nn::Module* gen_module = nullptr;                   // the module behind `generate`
   std::function<at::Tensor(const at::Tensor& x)> critic;     // D(x): [n] or [n, 1]
   torch::nn::Module* critic_module = nullptr;                // the module behind `critic`
   // D(real) and D(fake) in two passes (a critic with batch norm normalises
@@ -129,8 +118,8 @@ absl::StatusOr<WganCriticValues> WganCriticStep(const WganLoss& loss, const Wgan
 
 // One generator step: minimises WganGeneratorLoss(critic(generate(latents())))
 // = -mean D(G(z)), with the critic's parameters frozen during the update
-// (critic_module's requires_grad off, on again after); gradients averaged over
-// ranks before the step. Returns the loss.
+// (critic_module's requires_grad off, on again after); gen_module's gradients
+// averaged over ranks before the step. Returns the loss.
 absl::StatusOr<double> WganGeneratorStep(const WganParts& parts);
 
 // Runs `trainer` with the WGAN step: per generator iteration `it`,

@@ -83,9 +83,8 @@ absl::StatusOr<WganGpConfig> ConfigFromFlags(const CommonConfig& c) {
   // one thread beside a second run (3.2-3.6 s per iteration, README; the
   // evaluation curve says what more steps would give); paper: 200k generator
   // iterations (gan_mnist.py ITERS = 200000).
-  w.trainer = WganTrainerConfig(c, StepsFor(c, 20, 1500, 200000), /*log_smoke=*/10, /*log=*/10,
-                                /*sample_smoke=*/10, /*sample_other=*/50,
-                                /*checkpoint_other=*/250);
+  w.trainer = TrainerConfigFor(c, StepsFor(c, 20, 1500, 200000), /*smoke=*/{10, 10, 0},
+                               /*other=*/{10, 50, 250});
   return w;
 }
 

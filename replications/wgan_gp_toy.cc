@@ -123,9 +123,8 @@ absl::StatusOr<ToyConfig> ConfigFromFlags(const CommonConfig& c) {
 
   // Smoke: a pipeline check; cpu: ~15-20 min at one thread here (README); paper: 100k
   // generator iterations (gan_toy.py ITERS = 100000).
-  t.trainer = WganTrainerConfig(c, StepsFor(c, 50, 2500, 100000), /*log_smoke=*/10,
-                                /*log=*/100, /*sample_smoke=*/25, /*sample_other=*/200,
-                                /*checkpoint_other=*/1000);
+  t.trainer = TrainerConfigFor(c, StepsFor(c, 50, 2500, 100000), /*smoke=*/{10, 25, 0},
+                               /*other=*/{100, 200, 1000});
   return t;
 }
 
@@ -195,6 +194,7 @@ absl::Status Run(const CommonConfig& c) {
 
   WganParts parts;
   parts.generate = [&](const at::Tensor& z) { return gen->forward(z); };
+  parts.gen_module = gen.get();
   parts.critic = critic_values;
   parts.critic_module = critic.get();
   parts.gen_opt = gen_opt.get();

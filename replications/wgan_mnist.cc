@@ -112,9 +112,8 @@ absl::StatusOr<WganConfig> ConfigFromFlags(const CommonConfig& c) {
   // schedule (gan_mnist.py, MODE='wgan', ITERS=200000); the WGAN paper gives
   // none for MNIST. Sample grids every 10 iterations at every budget: bursts
   // make the first 25 slow.
-  w.trainer = WganTrainerConfig(c, StepsFor(c, 20, 300, 200000), /*log_smoke=*/10, /*log=*/10,
-                                /*sample_smoke=*/10, /*sample_other=*/10,
-                                /*checkpoint_other=*/250);
+  w.trainer = TrainerConfigFor(c, StepsFor(c, 20, 300, 200000), /*smoke=*/{10, 10, 0},
+                               /*other=*/{10, 10, 250});
   return w;
 }
 

@@ -80,21 +80,7 @@ ToyDistribution ToyDistribution::Make(ToyKind kind) {
   TORCH_CHECK(false, "ToyDistribution::Make: unknown ToyKind ", static_cast<int>(kind));
 }
 
-std::string ToyDistribution::name() const {
-  switch (kind_) {
-    case ToyKind::k8Gaussians:
-      return "8gaussians";
-    case ToyKind::k25Gaussians:
-      return "25gaussians";
-    case ToyKind::kSwissRoll:
-      return "swissroll";
-    case ToyKind::kRing10:
-      return "ring10";
-    case ToyKind::k8GaussiansOtgan:
-      return "8gaussians_otgan";
-  }
-  return "unknown";
-}
+std::string ToyDistribution::name() const { return ToyKindName(kind_); }
 
 at::Tensor ToyDistribution::Sample(int64_t n, at::Generator gen) const {
   TORCH_CHECK(n >= 0, "ToyDistribution::Sample: expected n >= 0, found ", n);
