@@ -3,7 +3,8 @@
 // built from the project's own layers (lib/nn), losses (lib/train) and
 // transport code (lib/ot), next to the same nets and steps in Python PyTorch
 // (bench/train_step_reference.py, Debian's python3-torch, the same LibTorch
-// build) run by this binary at the same thread count.
+// build) run by this binary at the same thread count (ATen's pool and
+// OpenBLAS's own, see lib/util/runtime.h ConfigureThreads, in both).
 //
 //   bazel run //bench:train_step -- --out=results/bench/train_step.jsonl
 //   bazel run //bench:train_step -- --methods=wgan_gp_mnist --iters=5 --no_reference
@@ -529,8 +530,12 @@ absl::StatusOr<std::map<std::string, double>> RunReference(const std::string& py
                                                            const std::string& methods,
                                                            int threads, int warmup, int iters,
                                                            double max_seconds) {
+  // OPENBLAS_NUM_THREADS: Python's torch.set_num_threads, like
+  // at::set_num_threads, leaves OpenBLAS's own pool at all cores; the C++
+  // side sizes it through ConfigureThreads, so the reference gets the same.
   const std::string cmd =
-      absl::StrCat("'", python, "' '", script, "' --threads=", threads, " --warmup=", warmup,
+      absl::StrCat("OPENBLAS_NUM_THREADS=", threads, " '", python, "' '", script,
+                   "' --threads=", threads, " --warmup=", warmup,
                    " --iters=", iters, " --max_seconds=", max_seconds, " --methods=", methods);
   std::fprintf(stderr, "reference: %s\n", cmd.c_str());
   FILE* p = popen(cmd.c_str(), "r");

@@ -1,5 +1,6 @@
 #include "lib/util/runtime.h"
 
+#include <dlfcn.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -58,7 +59,27 @@ std::string CpuRuntimeDescription() {
     capability = config.substr(start, config.find('\n', start) - start);
   }
   const char* wait = std::getenv("OMP_WAIT_POLICY");
-  return absl::StrCat("ATen ", capability, ", OMP_WAIT_POLICY=", wait ? wait : "(unset)");
+  const int blas = BlasThreads();
+  return absl::StrCat("ATen ", capability, ", OMP_WAIT_POLICY=", wait ? wait : "(unset)",
+                      blas > 0 ? absl::StrCat(", OpenBLAS threads ", blas) : "");
+}
+
+namespace {
+// OpenBLAS's thread controls, looked up at run time so that a LibTorch linked
+// against another BLAS (MKL, a CUDA build) still loads: null when absent.
+using SetBlasThreadsFn = void (*)(int);
+using GetBlasThreadsFn = int (*)();
+SetBlasThreadsFn SetBlasThreads() {
+  return reinterpret_cast<SetBlasThreadsFn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+}
+GetBlasThreadsFn GetBlasThreads() {
+  return reinterpret_cast<GetBlasThreadsFn>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+}
+}  // namespace
+
+int BlasThreads() {
+  const GetBlasThreadsFn get = GetBlasThreads();
+  return get == nullptr ? 0 : get();
 }
 
 int NumCores() {
@@ -73,6 +94,7 @@ absl::StatusOr<int> ConfigureThreads(int threads) {
   }
   int n = threads == 0 ? NumCores() : threads;
   at::set_num_threads(n);
+  if (const SetBlasThreadsFn set = SetBlasThreads(); set != nullptr) set(n);
   return n;
 }
 

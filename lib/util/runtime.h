@@ -42,12 +42,22 @@ int NumCores();
 void PrepareCpuRuntime(int argc, char** argv);
 
 // The ATen CPU kernel level in force ("AVX2", "AVX512", ...) as LibTorch's
-// build summary reports it, plus the OpenMP wait policy.
+// build summary reports it, the OpenMP wait policy and OpenBLAS's thread
+// count, e.g. "ATen AVX2, OMP_WAIT_POLICY=PASSIVE, OpenBLAS threads 1".
 std::string CpuRuntimeDescription();
 
-// Sets LibTorch's intra-op thread count: `threads` > 0, or all cores for 0.
-// Negative values are an InvalidArgument error. Returns the count in force.
+// Sets the intra-op thread count, `threads` > 0 or all cores for 0, in both
+// pools a LibTorch step runs on: ATen's (OpenMP: convolutions through oneDNN,
+// element-wise kernels) and OpenBLAS's own pthreads pool (Debian's LibTorch
+// does its matrix products, so Linear layers, cost matrices and assignments,
+// in OpenBLAS). at::set_num_threads does not reach the second pool, which is
+// sized to all cores when the library loads and whose idle workers spin in
+// sched_yield, so without this a --threads=1 run took two cores. Negative
+// values are an InvalidArgument error. Returns the count in force.
 absl::StatusOr<int> ConfigureThreads(int threads);
+
+// OpenBLAS's thread count, or 0 when the linked BLAS is not OpenBLAS.
+int BlasThreads();
 
 // The workspace root: $BUILD_WORKSPACE_DIRECTORY under `bazel run`, else the
 // nearest ancestor of the working directory holding a WORKSPACE file, else "".

@@ -28,6 +28,18 @@ TEST(RuntimeTest, ConfigureThreadsSetsLibTorchThreadCount) {
   EXPECT_FALSE(ConfigureThreads(-2).ok());
 }
 
+// OpenBLAS sizes its own pool to all cores when it loads; --threads=1 must
+// shrink it too (see ConfigureThreads), or a one-thread run takes two cores.
+TEST(RuntimeTest, ConfigureThreadsAlsoSizesOpenBlasPool) {
+  if (BlasThreads() == 0) GTEST_SKIP() << "the linked BLAS is not OpenBLAS";
+  ASSERT_TRUE(ConfigureThreads(1).ok());
+  EXPECT_EQ(BlasThreads(), 1);
+  EXPECT_NE(CpuRuntimeDescription().find("OpenBLAS threads 1"), std::string::npos)
+      << CpuRuntimeDescription();
+  ASSERT_TRUE(ConfigureThreads(0).ok());
+  EXPECT_EQ(BlasThreads(), NumCores());
+}
+
 TEST(StatusTest, TorchCallConvertsExceptions) {
   auto ok = TorchCall("fine", [] { return 3; });
   ASSERT_TRUE(ok.ok());
