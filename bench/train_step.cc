@@ -70,6 +70,7 @@
 #include "lib/ot/sinkhorn.h"
 #include "lib/train/losses.h"
 #include "lib/train/optim.h"
+#include "lib/train/precision.h"
 #include "lib/util/runtime.h"
 #include "lib/util/status.h"
 
@@ -82,6 +83,10 @@ ABSL_FLAG(std::string, methods,
           "wgan_gp_mnist,wgan_mnist,otgan_mnist,sinkhorn_gan_mnist,assigner_mnist,wgan_gp_toy,"
           "otgan_mog",
           "comma-separated methods to time");
+ABSL_FLAG(otgan::train::Precision, precision, otgan::train::Precision::kFp32,
+          "fp32 | bf16: the nets' forward passes (and their backward) under bfloat16 autocast, "
+          "as the replications' --precision (lib/train/precision.h); the Python reference "
+          "gets the same setting (torch.autocast)");
 ABSL_FLAG(bool, layers, true, "time the transposed-convolution layers too");
 ABSL_FLAG(bool, no_reference, false, "skip the Python PyTorch reference run");
 ABSL_FLAG(std::string, python, "/usr/bin/python3",
@@ -159,6 +164,13 @@ struct Method {
   std::string what;  // one line: what one step is
 };
 
+// A net's forward in --precision (float32 output either way).
+template <typename Net>
+train::TensorFn Forward(std::shared_ptr<Net> net) {
+  return train::InPrecision(absl::GetFlag(FLAGS_precision),
+                            [net](const at::Tensor& x) { return (*net)->forward(x); });
+}
+
 template <typename Module>
 void SetRequiresGrad(Module& m, bool on) {
   for (at::Tensor& p : m->parameters()) p.requires_grad_(on);
@@ -184,26 +196,26 @@ Method WganMnist(bool gp) {
   const train::OptimizerSpec spec = gp ? train::WganGpAdamMnistCode() : train::WganTfRmsProp();
   std::shared_ptr<torch::optim::Optimizer> gopt = Opt(spec, (*g)->parameters());
   std::shared_ptr<torch::optim::Optimizer> dopt = Opt(spec, (*d)->parameters());
+  const train::TensorFn Gf = Forward(g), Df = Forward(d);
   Method m;
   m.step = [=] {
-    auto& G = *g;
     auto& D = *d;
     for (int j = 0; j < n_critic; ++j) {
       const at::Tensor real = at::rand({batch, 1, 28, 28});
       at::Tensor fake;
       {
         torch::NoGradGuard no_grad;
-        fake = G->forward(at::randn({batch, latent}));
+        fake = Gf(at::randn({batch, latent}));
       }
       at::Tensor loss;
       if (bn) {
-        loss = train::WganCriticLoss(D->forward(real), D->forward(fake));
+        loss = train::WganCriticLoss(Df(real), Df(fake));
       } else {
-        const at::Tensor out = D->forward(at::cat({real, fake}, 0));
+        const at::Tensor out = Df(at::cat({real, fake}, 0));
         loss = train::WganCriticLoss(out.narrow(0, 0, batch), out.narrow(0, batch, batch));
       }
       if (gp) {
-        loss = loss + train::GradientPenalty([&](const at::Tensor& x) { return D->forward(x); },
+        loss = loss + train::GradientPenalty(Df,
                                              real, fake, 10.0);
       }
       dopt->zero_grad();
@@ -212,7 +224,7 @@ Method WganMnist(bool gp) {
       if (!gp) train::ClipWeights(*D, 0.01);
     }
     SetRequiresGrad(D, false);
-    at::Tensor gl = train::WganGeneratorLoss(D->forward(G->forward(at::randn({batch, latent}))));
+    at::Tensor gl = train::WganGeneratorLoss(Df(Gf(at::randn({batch, latent}))));
     gopt->zero_grad();
     gl.backward();
     gopt->step();
@@ -249,8 +261,8 @@ Method Otgan(bool mnist, bool critic_update) {
   if (mnist) {
     auto g = std::make_shared<nn::OtganGenerator>(32, 100);
     auto d = std::make_shared<nn::OtganCritic>(128);
-    generate = [g](const at::Tensor& z) { return (*g)->forward(z); };
-    embed = [d](const at::Tensor& x) { return (*d)->forward(x); };
+    generate = Forward(g);
+    embed = Forward(d);
     real = [batch] { return at::rand({batch, 1, 28, 28}) * 2 - 1; };
     latents = [batch] { return at::rand({batch, 100}) * 2 - 1; };
     gparams = (*g)->parameters();
@@ -261,8 +273,9 @@ Method Otgan(bool mnist, bool critic_update) {
   } else {
     auto g = std::make_shared<nn::Mlp>(nn::MlpOptions{.in = 256, .hidden = {128, 128, 128}, .out = 2});
     auto d = std::make_shared<nn::Mlp>(nn::MlpOptions{.in = 2, .hidden = {32, 32, 32}, .out = 16});
-    generate = [g](const at::Tensor& z) { return (*g)->forward(z); };
-    embed = [d](const at::Tensor& x) { return (*d)->forward(x / 4) * (1 / std::sqrt(32.0)); };
+    generate = Forward(g);
+    const train::TensorFn critic = Forward(d);
+    embed = [critic](const at::Tensor& x) { return critic(x / 4) * (1 / std::sqrt(32.0)); };
     real = [batch] { return at::randn({batch, 2}) * 0.2 + 2; };
     latents = [batch] { return at::randn({batch, 256}); };
     gparams = (*g)->parameters();
@@ -324,10 +337,11 @@ Method SinkhornGanMnist() {
   sk.eps = 1.0;
   sk.max_iter = 50;
   sk.tol = 0;
+  const train::TensorFn generate = Forward(g);
   Method m;
   m.step = [=] {
     const at::Tensor real = at::rand({batch, 784});
-    const at::Tensor fake = (*g)->forward(at::rand({batch, 2}));
+    const at::Tensor fake = generate(at::rand({batch, 2}));
     at::Tensor loss = ot::EntropicTransportCost(fake, real, ot::CostKind::kSqEuclidean, sk,
                                                 ot::GradMode::kUnrolled);
     opt->zero_grad();
@@ -362,6 +376,7 @@ Method AssignerMnist() {
     at::Tensor pick = at::randperm(centres.size(0), at::kLong).narrow(0, 0, k);
     return centres.index_select(0, pick) + 0.1 * at::randn({k, centres.size(1)});
   };
+  const train::TensorFn generate = Forward(g);
   Method m;
   m.step = [=] {
     std::vector<at::Tensor> zs, idx;
@@ -373,7 +388,7 @@ Method AssignerMnist() {
       for (int64_t done = 0; done < n; done += chunk) {
         torch::NoGradGuard no_grad;
         at::Tensor z = draw(chunk);
-        at::Tensor fake = (*g)->forward(z);
+        at::Tensor fake = generate(z);
         ot::SemiDiscreteAssignment s = ot::AssignSemiDiscrete(
             fake.reshape({chunk, -1}), real_flat, psi, ot::CostKind::kSqEuclidean, 0.1);
         counts += s.counts;
@@ -389,7 +404,7 @@ Method AssignerMnist() {
     }
     const at::Tensor z_all = at::cat(zs, 0), idx_all = at::cat(idx, 0);
     for (int64_t s = 0; s + gen_batch <= n; s += gen_batch) {
-      at::Tensor x = (*g)->forward(z_all.narrow(0, s, gen_batch));
+      at::Tensor x = generate(z_all.narrow(0, s, gen_batch));
       at::Tensor y = real.index_select(0, idx_all.narrow(0, s, gen_batch));
       at::Tensor loss = train::AssignedTransportLoss(x, y);
       gopt->zero_grad();
@@ -417,27 +432,27 @@ Method WganGpToy() {
       Opt(train::WganGpAdamMnistCode(), (*g)->parameters());
   std::shared_ptr<torch::optim::Optimizer> dopt =
       Opt(train::WganGpAdamMnistCode(), (*d)->parameters());
+  const train::TensorFn Gf = Forward(g), Df = Forward(d);
   Method m;
   m.step = [=] {
-    auto& G = *g;
     auto& D = *d;
     for (int j = 0; j < 5; ++j) {
       const at::Tensor real = at::randn({batch, 2});
       at::Tensor fake;
       {
         torch::NoGradGuard no_grad;
-        fake = G->forward(at::randn({batch, 2}));
+        fake = Gf(at::randn({batch, 2}));
       }
-      const at::Tensor out = D->forward(at::cat({real, fake}, 0)).reshape({-1});
+      const at::Tensor out = Df(at::cat({real, fake}, 0)).reshape({-1});
       at::Tensor loss = train::WganCriticLoss(out.narrow(0, 0, batch), out.narrow(0, batch, batch)) +
-                        train::GradientPenalty([&](const at::Tensor& x) { return D->forward(x); },
+                        train::GradientPenalty(Df,
                                                real, fake, 0.1);
       dopt->zero_grad();
       loss.backward();
       dopt->step();
     }
     SetRequiresGrad(D, false);
-    at::Tensor gl = train::WganGeneratorLoss(D->forward(G->forward(at::randn({batch, 2}))));
+    at::Tensor gl = train::WganGeneratorLoss(Df(Gf(at::randn({batch, 2}))));
     gopt->zero_grad();
     gl.backward();
     gopt->step();
@@ -535,7 +550,9 @@ absl::StatusOr<std::map<std::string, double>> RunReference(const std::string& py
   // side sizes it through ConfigureThreads, so the reference gets the same.
   const std::string cmd =
       absl::StrCat("OPENBLAS_NUM_THREADS=", threads, " '", python, "' '", script,
-                   "' --threads=", threads, " --warmup=", warmup,
+                   "' --threads=", threads,
+                   " --precision=", train::PrecisionName(absl::GetFlag(FLAGS_precision)),
+                   " --warmup=", warmup,
                    " --iters=", iters, " --max_seconds=", max_seconds, " --methods=", methods);
   std::fprintf(stderr, "reference: %s\n", cmd.c_str());
   FILE* p = popen(cmd.c_str(), "r");
@@ -598,6 +615,7 @@ absl::Status Run(const char* argv0) {
   emit(io::Json{{"kind", "env"},
                 {"date", date},
                 {"threads", n_threads},
+                {"precision", train::PrecisionName(absl::GetFlag(FLAGS_precision))},
                 {"load_average_before", load_before},
                 {"cores", NumCores()},
                 {"aten_cpu_capability", CpuRuntimeDescription()},

@@ -236,6 +236,25 @@ def energy_distance(ex, ex2, ey, ey2, eps, iters, cosine=True):
 
 
 # ---------------------------------------------------------------- methods
+BF16 = False  # --precision=bf16: nets' forward under torch.autocast, as the C++ side
+
+
+class Prec(nn.Module):
+    """A net whose forward runs under bfloat16 autocast when BF16 is set,
+    output cast back to float32 (lib/train/precision.h's InPrecision)."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        if not BF16:
+            return self.net(x)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            out = self.net(x)
+        return out.float()
+
+
 def wgan_generator_step(G, D, gopt, batch, latent):
     """One WGAN generator update, -mean D(G(z)), z ~ N(0, I), with the critic
     frozen (as the C++ WganGeneratorUpdate, replications/wgan_family.cc)."""
@@ -253,7 +272,7 @@ def wgan_generator_step(G, D, gopt, batch, latent):
 def wgan_mnist(gp):
     batch = 50 if gp else 64
     bn = not gp
-    G, D = WganGpGenerator(bn=bn), WganGpCritic(bn=bn)
+    G, D = Prec(WganGpGenerator(bn=bn)), Prec(WganGpCritic(bn=bn))
     if gp:
         gopt = torch.optim.Adam(G.parameters(), 1e-4, betas=(0.5, 0.9))
         dopt = torch.optim.Adam(D.parameters(), 1e-4, betas=(0.5, 0.9))
@@ -290,12 +309,12 @@ def otgan(mnist):
     batch = 256
     eps, iters = (1.0 / 500, 500) if mnist else (1.0 / 50, 10)
     if mnist:
-        G, D = OtganGenerator(), OtganCritic()
+        G, D = Prec(OtganGenerator()), Prec(OtganCritic())
         embed = D
         real = lambda: torch.rand(batch, 1, 28, 28) * 2 - 1
         lat = lambda: torch.rand(batch, 100) * 2 - 1
     else:
-        G, D = mlp([256, 128, 128, 128, 2]), mlp([2, 32, 32, 32, 16])
+        G, D = Prec(mlp([256, 128, 128, 128, 2])), Prec(mlp([2, 32, 32, 32, 16]))
         embed = lambda x: D(x / 4) / 32 ** 0.5
         real = lambda: torch.randn(batch, 2) * 0.2 + 2
         lat = lambda: torch.randn(batch, 256)
@@ -324,7 +343,7 @@ def otgan(mnist):
 
 def sinkhorn_gan_mnist():
     batch = 300
-    G = mlp([2, 500, 500, 784], act=nn.Softplus, out_act=nn.Sigmoid)
+    G = Prec(mlp([2, 500, 500, 784], act=nn.Softplus, out_act=nn.Sigmoid))
     opt = torch.optim.Adam(G.parameters(), 5e-3)
 
     def step():
@@ -343,7 +362,7 @@ def sinkhorn_gan_mnist():
 
 def assigner_mnist():
     m_real, n, chunk, latent, gen_batch = 5000, 5000, 500, 250, 50
-    G = LaschosGenerator(latent)
+    G = Prec(LaschosGenerator(latent))
     psi_net = mlp([1024, 512, 512, 512, 512, 1], act=lambda: nn.LeakyReLU(0.2))
     gopt = torch.optim.RMSprop(G.parameters(), 1e-4)
     popt = torch.optim.RMSprop(psi_net.parameters(), 5e-5)
@@ -392,7 +411,7 @@ def assigner_mnist():
 
 def wgan_gp_toy():
     batch = 256
-    G, D = mlp([2, 512, 512, 512, 2]), mlp([2, 512, 512, 512, 1])
+    G, D = Prec(mlp([2, 512, 512, 512, 2])), Prec(mlp([2, 512, 512, 512, 1]))
     gopt = torch.optim.Adam(G.parameters(), 1e-4, betas=(0.5, 0.9))
     dopt = torch.optim.Adam(D.parameters(), 1e-4, betas=(0.5, 0.9))
 
@@ -426,12 +445,15 @@ METHODS = {
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--max_seconds", type=float, default=60)
     ap.add_argument("--iters", type=int, default=5)
     ap.add_argument("--methods", default=",".join(METHODS))
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    global BF16
+    BF16 = args.precision == "bf16"
     for name in [m for m in args.methods.split(",") if m]:
         if name not in METHODS:
             sys.exit(f"unknown method {name}; known: {','.join(METHODS)}")

@@ -1,10 +1,6 @@
 #include "replications/assigner.h"
 
-#include <malloc.h>
-
 #include <algorithm>
-#include <chrono>
-#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -22,9 +18,6 @@
 #include "lib/io/image_grid.h"
 #include "lib/nn/laschos_nets.h"
 #include "lib/nn/mlp.h"
-#include "lib/ot/cost.h"
-#include "lib/ot/semidiscrete.h"
-#include "lib/train/losses.h"
 #include "lib/train/optim.h"
 #include "lib/train/schedule.h"
 #include "lib/train/trainer.h"
@@ -71,22 +64,6 @@ namespace {
 // Main loops of the cpu budget (see ConfigFromFlags).
 constexpr int64_t kCpuLoops = 100;
 
-struct AssignerConfig {
-  data::DatasetName dataset = data::DatasetName::kMnist;
-  AssignerCost cost = AssignerCost::kSquare;
-  train::OptimizerSpec g_opt;
-  train::OptimizerSpec psi_opt;
-  AssignerSchedule schedule;  // loops, assigner steps, N, latent batch, generator replay
-  int64_t latent = 250;
-  int64_t latent_centres = 50000;
-  double latent_sigma = 0.02;
-  double assign_scale = 0.1;
-  bool unit_diameter = false;
-  int64_t num_real = 5000;
-  uint64_t subset_seed = 0;
-  train::TrainerConfig trainer;
-  SmokeOverrides smoke;
-};
 
 std::string Target(data::DatasetName dataset) {
   return absl::StrCat("assigner_", data::DatasetNameString(dataset));
@@ -138,108 +115,14 @@ absl::StatusOr<AssignerConfig> ConfigFromFlags(const CommonConfig& c, data::Data
         "be at most --latent_centres=", a.latent_centres));
   }
 
-  // Main loops and the growth of N per budget. smoke: a pipeline check in
-  // seconds; cpu: N >= M throughout, ~2.5 h at one thread (see
-  // replications/README.md); paper: 500 loops, N from 15 latent batches up by
-  // 25 * M (their code, Mnist_Square.py:52,98).
-  const int64_t loops = StepsFor(c, 2, kCpuLoops, 500);
-  int64_t n_first = 0, n_last = 0;
-  switch (c.budget) {
-    case train::Budget::kSmoke:
-      n_first = a.schedule.latent_batch;
-      n_last = 2 * a.schedule.latent_batch;
-      break;
-    case train::Budget::kCpu:
-      // N = the first whole number of latent batches >= M (5200 square,
-      // 5000 ssim at M = 5000), held fixed: the code's N starts above M
-      // (6000 / 3000 = 0.6 M for ssim) and grows to 26 M, which this machine
-      // cannot afford; below M a step leaves real points unassigned by
-      // construction. The loop time is measured in replications/README.md.
-      n_first = (a.num_real + a.schedule.latent_batch - 1) / a.schedule.latent_batch * a.schedule.latent_batch;
-      n_last = n_first;
-      break;
-    case train::Budget::kPaper:
-      n_first = 15 * a.schedule.latent_batch;
-      n_last = n_first + 25 * a.num_real;
-      break;
-  }
-  a.schedule.n_first = absl::GetFlag(FLAGS_n_first) > 0 ? absl::GetFlag(FLAGS_n_first) : n_first;
-  a.schedule.n_last = absl::GetFlag(FLAGS_n_last) > 0 ? absl::GetFlag(FLAGS_n_last) : n_last;
-  OTGAN_RETURN_IF_ERROR(CheckNonNegative("n_first", absl::GetFlag(FLAGS_n_first)));
-  OTGAN_RETURN_IF_ERROR(CheckNonNegative("n_last", absl::GetFlag(FLAGS_n_last)));
-  if (a.schedule.n_first < a.schedule.latent_batch) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--n_first=", a.schedule.n_first, ": expected at least one latent batch (", a.schedule.latent_batch, ")"));
-  }
-  if (a.schedule.n_last < a.schedule.n_first) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--n_last=", a.schedule.n_last, ": expected at least --n_first=", a.schedule.n_first));
-  }
-
-  a.schedule.loops = loops;
-  a.trainer = TrainerConfigFor(c, loops, /*smoke=*/{1, 2, 0}, /*other=*/{1, 5, 10});
+  // Main loops per budget: smoke a pipeline check in seconds; cpu ~2.5 h at
+  // one thread (replications/README.md); paper 500 (Mnist_Square.py:98).
+  a.schedule.loops = StepsFor(c, 2, kCpuLoops, 500);
+  OTGAN_RETURN_IF_ERROR(SetAssignerGrowth(c.budget, a.num_real, absl::GetFlag(FLAGS_n_first),
+                                          absl::GetFlag(FLAGS_n_last), a.schedule));
+  a.trainer = TrainerConfigFor(c, a.schedule.loops, /*smoke=*/{1, 2, 0}, /*other=*/{1, 5, 10});
   return a;
 }
-
-// Largest Euclidean distance between two of the images [M, 1, H, W].
-double Diameter(const at::Tensor& images) {
-  torch::NoGradGuard no_grad;
-  at::Tensor flat = images.reshape({images.size(0), -1});
-  return std::sqrt(ot::PairwiseCost(flat, flat, ot::CostKind::kSqEuclidean).max().item<double>());
-}
-
-// The manifest's facts of an assigner run.
-std::vector<std::pair<std::string, std::string>> Facts(const CommonConfig& c,
-                                                       const AssignerConfig& a,
-                                                       const AssignerCosts& costs,
-                                                       const std::string& data, double diameter) {
-  const AssignerSchedule& s = a.schedule;
-  return {{"paper", "laschos"},
-          {"method", absl::StrCat("assigner_", Name(a.cost))},
-          {"eval_dataset", data::DatasetNameString(a.dataset)},
-          {"sample_range", "-1,1"},
-          {"image_size", "32"},
-          {"sample_shape", "N,1,32,32"},
-          {"settings_source",
-           "code (artnoage/Optimal-Transport-GAN, Mnist_Square.py / Mnist_Ssim.py); cpu budget "
-           "scales down main loops and N"},
-          {"data", data},
-          {"data_diameter", absl::StrFormat("%.6g", diameter)},
-          {"cost", Name(a.cost)},
-          {"assignment_cost", costs.assign_desc},
-          {"generator_cost", costs.gen_desc},
-          {"generator_optimizer", train::Describe(a.g_opt)},
-          {"assigner_optimizer", train::Describe(a.psi_opt)},
-          {"main_loops", absl::StrCat(a.trainer.total_steps)},
-          {"assigner_steps", absl::StrCat(s.assigner_steps)},
-          {"n_schedule", absl::StrCat(s.n_first, " -> ", s.n_last, " generated points per assigner "
-                                      "step, whole batches of ", s.latent_batch,
-                                      ", linear in the loop [code: Mnist_Square.py:52 grows 6000 -> "
-                                      "130400; cpu budget: held at the first whole batch count >= M]")},
-          {"loss_sources", "assigner loss Assignment_model.py:142-148; generator pass over the last "
-                           "step's pairs in batches of 50, Assignment_model.py:178-185"},
-          {"generator_update",
-           absl::StrCat(s.gen_epochs, " pass(es) over the last assigner step's pairs in minibatches of ",
-                        s.batch_size, " (incomplete last minibatch dropped, as in the code)")},
-          {"latent", absl::StrCat(a.latent, "-d: a batch takes distinct centres of ",
-                                  a.latent_centres, " fixed N(0,I) centres (a random permutation's "
-                                  "first rows) + ", a.latent_sigma,
-                                  " N(0,I) [code @ 09a4c89: data/Latent.py:105-120]")},
-          {"architecture",
-           "generator: dense 4096 + LayerNorm(4096) + relu, 3 x deconv 5x5 stride 2 TF-'same' "
-           "(256 -> 128 -> 64 -> 1), LayerNorm per pixel over channels (Keras, eps 1e-3) + relu, "
-           "tanh [code: networks/DeconvNew32.py:16-34]; assigner: Mlp 1024 -> 4 x 512 "
-           "LeakyReLU(0.2) -> 1 [networks/DenseCritic.py:15-20]"},
-          {"init", "Keras glorot_uniform weights, zero biases, LayerNorm gamma 1 / beta 0 for "
-                   "both nets [tf.layers / keras defaults; no kernel_initializer in "
-                   "DeconvNew32.py, DenseCritic.py]"},
-          {"smoke_overrides", a.smoke.Describe()},
-          {"eval_seed", absl::StrCat(EvalSeed(c))},
-          SeedsFact(c.seed, {Stream::kInit, Stream::kLatentCentres, Stream::kSampleGrid,
-                             Stream::kEvalSamples, Stream::kEvalCentrePick, Stream::kEvalCurve}),
-          EvalCurveFact(c, a.trainer.total_steps)};
-}
-
 absl::Status Run(const CommonConfig& c, data::DatasetName dataset) {
   OTGAN_ASSIGN_OR_RETURN(AssignerConfig a, ConfigFromFlags(c, dataset));
   data::ImageDatasetOptions dopt;
@@ -253,7 +136,7 @@ absl::Status Run(const CommonConfig& c, data::DatasetName dataset) {
   OTGAN_ASSIGN_OR_RETURN(data::ImageDataset ds, data::LoadImageDataset(dopt));
   const at::Tensor real = ds.images.to(c.device);                  // [M, 1, 32, 32]
   const at::Tensor real_flat = real.reshape({real.size(0), -1});   // [M, 1024]
-  const double diameter = Diameter(real);
+  const double diameter = Diameter(real_flat);
   const double sq_unit = a.unit_diameter ? diameter * diameter : 1.0;
   const AssignerCosts costs = MakeAssignerCosts(a.cost, a.assign_scale, sq_unit, real, real_flat);
 
@@ -278,7 +161,7 @@ absl::Status Run(const CommonConfig& c, data::DatasetName dataset) {
   OTGAN_ASSIGN_OR_RETURN(auto psi_opt, train::MakeOptimizer(a.psi_opt, psi_net->parameters()));
   const auto generate = [&](const at::Tensor& z) { return gen->forward(z); };
 
-  OTGAN_RETURN_IF_ERROR(StartRun(c, Facts(c, a, costs, ds.description, diameter)));
+  OTGAN_RETURN_IF_ERROR(StartRun(c, AssignerFacts(c, a, costs, ds.description, diameter)));
 
   train::Trainer trainer(a.trainer);
   trainer.AddModule("generator", gen.ptr());
@@ -300,7 +183,7 @@ absl::Status Run(const CommonConfig& c, data::DatasetName dataset) {
 
   OTGAN_RETURN_IF_ERROR(RunAssignerTraining(
       trainer, a.schedule,
-      AssignerParts{generate, latents, costs, &psi_net, psi_opt.get(), g_opt.get(), real,
+      AssignerParts{train::InPrecision(c.precision, generate), latents, costs, &psi_net, psi_opt.get(), g_opt.get(), real,
                     real_flat}));
 
   // Evaluation samples from the model's own latent law: centres drawn with a
@@ -314,14 +197,6 @@ absl::Status Run(const CommonConfig& c, data::DatasetName dataset) {
 }  // namespace
 
 int AssignerMain(int argc, char** argv, data::DatasetName dataset) {
-  // glibc hands blocks above its mmap threshold back to the OS on free and
-  // trims the heap top, so every generator batch's activations were fresh,
-  // page-faulting memory: page faults were ~20% of a loop's profile and the
-  // generator's forward ran 3x slower than with the memory kept (measured
-  // here: 0.95 s -> 0.30 s per 400 samples). Keep freed memory in the process.
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's largest allowed value
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  mallopt(M_TOP_PAD, 64 << 20);
   const std::string target = Target(dataset);
   return Main(argc, argv, target,
               absl::StrCat("Laschos et al. 2019 assigner GAN on ", data::DatasetNameString(dataset),

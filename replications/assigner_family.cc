@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include <torch/csrc/autograd/grad_mode.h>
@@ -10,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "lib/ot/cost.h"
+#include "replications/seeds.h"
 
 namespace otgan::replications {
 namespace {
@@ -196,6 +198,100 @@ int64_t AssignerPointsPerStep(int64_t loop, int64_t loops, int64_t n_first, int6
   const double growth = static_cast<double>(n_last - n_first) / static_cast<double>(latent_batch);
   const double t = loops > 0 ? static_cast<double>(loop) / static_cast<double>(loops) : 0.0;
   return (b0 + static_cast<int64_t>(std::floor(growth * t))) * latent_batch;
+}
+
+absl::Status SetAssignerGrowth(train::Budget budget, int64_t num_real, int64_t n_first_flag,
+                               int64_t n_last_flag, AssignerSchedule& s) {
+  for (const auto& [flag, value] : {std::pair{"n_first", n_first_flag}, {"n_last", n_last_flag}}) {
+    if (value < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", flag, "=", value, ": expected a finite number >= 0"));
+    }
+  }
+  const int64_t batch = s.latent_batch;
+  int64_t n_first = 0, n_last = 0;
+  switch (budget) {
+    case train::Budget::kSmoke:
+      n_first = batch;
+      n_last = 2 * batch;
+      break;
+    case train::Budget::kCpu:
+      n_first = (num_real + batch - 1) / batch * batch;
+      n_last = n_first;
+      break;
+    case train::Budget::kPaper:
+      n_first = 15 * batch;
+      n_last = n_first + 25 * num_real;
+      break;
+  }
+  s.n_first = n_first_flag > 0 ? n_first_flag : n_first;
+  s.n_last = n_last_flag > 0 ? n_last_flag : n_last;
+  if (s.n_first < batch) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--n_first=", s.n_first, ": expected at least one latent batch (", batch, ")"));
+  }
+  if (s.n_last < s.n_first) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--n_last=", s.n_last, ": expected at least --n_first=", s.n_first));
+  }
+  return absl::OkStatus();
+}
+
+double Diameter(const at::Tensor& flat) {
+  torch::NoGradGuard no_grad;
+  return std::sqrt(ot::PairwiseCost(flat, flat, ot::CostKind::kSqEuclidean).max().item<double>());
+}
+
+std::vector<std::pair<std::string, std::string>> AssignerFacts(const CommonConfig& c,
+                                                               const AssignerConfig& a,
+                                                               const AssignerCosts& costs,
+                                                               const std::string& data,
+                                                               double diameter) {
+  const AssignerSchedule& s = a.schedule;
+  return {{"paper", "laschos"},
+          {"method", absl::StrCat("assigner_", Name(a.cost))},
+          {"eval_dataset", data::DatasetNameString(a.dataset)},
+          {"sample_range", "-1,1"},
+          {"image_size", "32"},
+          {"sample_shape", "N,1,32,32"},
+          {"settings_source",
+           "code (artnoage/Optimal-Transport-GAN, Mnist_Square.py / Mnist_Ssim.py); cpu budget "
+           "scales down main loops and N"},
+          {"data", data},
+          {"data_diameter", absl::StrFormat("%.6g", diameter)},
+          {"cost", Name(a.cost)},
+          {"assignment_cost", costs.assign_desc},
+          {"generator_cost", costs.gen_desc},
+          {"generator_optimizer", train::Describe(a.g_opt)},
+          {"assigner_optimizer", train::Describe(a.psi_opt)},
+          {"main_loops", absl::StrCat(a.trainer.total_steps)},
+          {"assigner_steps", absl::StrCat(s.assigner_steps)},
+          {"n_schedule", absl::StrCat(s.n_first, " -> ", s.n_last, " generated points per assigner "
+                                      "step, whole batches of ", s.latent_batch,
+                                      ", linear in the loop [code: Mnist_Square.py:52 grows 6000 -> "
+                                      "130400; cpu budget: held at the first whole batch count >= M]")},
+          {"loss_sources", "assigner loss Assignment_model.py:142-148; generator pass over the last "
+                           "step's pairs in batches of 50, Assignment_model.py:178-185"},
+          {"generator_update",
+           absl::StrCat(s.gen_epochs, " pass(es) over the last assigner step's pairs in minibatches of ",
+                        s.batch_size, " (incomplete last minibatch dropped, as in the code)")},
+          {"latent", absl::StrCat(a.latent, "-d: a batch takes distinct centres of ",
+                                  a.latent_centres, " fixed N(0,I) centres (a random permutation's "
+                                  "first rows) + ", a.latent_sigma,
+                                  " N(0,I) [code @ 09a4c89: data/Latent.py:105-120]")},
+          {"architecture",
+           "generator: dense 4096 + LayerNorm(4096) + relu, 3 x deconv 5x5 stride 2 TF-'same' "
+           "(256 -> 128 -> 64 -> 1), LayerNorm per pixel over channels (Keras, eps 1e-3) + relu, "
+           "tanh [code: networks/DeconvNew32.py:16-34]; assigner: Mlp 1024 -> 4 x 512 "
+           "LeakyReLU(0.2) -> 1 [networks/DenseCritic.py:15-20]"},
+          {"init", "Keras glorot_uniform weights, zero biases, LayerNorm gamma 1 / beta 0 for "
+                   "both nets [tf.layers / keras defaults; no kernel_initializer in "
+                   "DeconvNew32.py, DenseCritic.py]"},
+          {"smoke_overrides", a.smoke.Describe()},
+          {"eval_seed", absl::StrCat(EvalSeed(c))},
+          SeedsFact(c.seed, {Stream::kInit, Stream::kLatentCentres, Stream::kSampleGrid,
+                             Stream::kEvalSamples, Stream::kEvalCentrePick, Stream::kEvalCurve}),
+          EvalCurveFact(c, a.trainer.total_steps)};
 }
 
 }  // namespace otgan::replications

@@ -24,16 +24,22 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <ATen/ATen.h>
 #include <c10/util/Optional.h>
 #include <torch/optim/optimizer.h>
 
 #include "absl/status/status.h"
+#include "lib/data/dataset.h"
 #include "lib/nn/mlp.h"
 #include "lib/ot/semidiscrete.h"
 #include "lib/train/losses.h"
+#include "lib/train/optim.h"
+#include "lib/train/schedule.h"
 #include "lib/train/trainer.h"
+#include "replications/common.h"
 #include "replications/flag_types.h"
 
 namespace otgan::replications {
@@ -151,6 +157,53 @@ struct AssignerSchedule {
   int64_t batch_size = 50;  // the generator's minibatch of pairs
   int gen_epochs = 1;       // replay passes per main loop
 };
+
+// The growth of N (generated points per assigner step) from the first main
+// loop to the last, for schedule.latent_batch and M = num_real real images,
+// unless n_first_flag / n_last_flag (> 0: --n_first, --n_last) set it:
+//   smoke  one latent batch -> two;
+//   cpu    the first whole number of latent batches >= M (5200 square, 5000
+//          ssim at M = 5000), held fixed: the code's N starts above M (6000,
+//          or 3000 = 0.6 M for ssim) and grows to 26 M, which this machine
+//          cannot afford; below M a step leaves real points unassigned by
+//          construction (loop times in replications/README.md);
+//   paper  15 latent batches up by 25 M (their code, Mnist_Square.py:52).
+// InvalidArgument for a negative flag, n_first below one latent batch or
+// n_last below n_first.
+absl::Status SetAssignerGrowth(train::Budget budget, int64_t num_real, int64_t n_first_flag,
+                               int64_t n_last_flag, AssignerSchedule& schedule);
+
+// Largest Euclidean distance between two rows of flat [M, D] (the real set's
+// diameter, for --unit_diameter and the manifest).
+double Diameter(const at::Tensor& flat);
+
+// Every setting of an assigner run (replications/assigner.cc fills it from
+// the flags).
+struct AssignerConfig {
+  data::DatasetName dataset = data::DatasetName::kMnist;
+  AssignerCost cost = AssignerCost::kSquare;
+  train::OptimizerSpec g_opt;
+  train::OptimizerSpec psi_opt;
+  AssignerSchedule schedule;  // loops, assigner steps, N, latent batch, generator replay
+  int64_t latent = 250;
+  int64_t latent_centres = 50000;
+  double latent_sigma = 0.02;
+  double assign_scale = 0.1;
+  bool unit_diameter = false;
+  int64_t num_real = 5000;
+  uint64_t subset_seed = 0;
+  train::TrainerConfig trainer;
+  SmokeOverrides smoke;
+};
+
+// The manifest's facts of an assigner run: settings with their sources in
+// the authors' code, costs, schedule, latent law, nets, seeds and curve.
+// `data` describes the real set, `diameter` is its Diameter.
+std::vector<std::pair<std::string, std::string>> AssignerFacts(const CommonConfig& c,
+                                                               const AssignerConfig& a,
+                                                               const AssignerCosts& costs,
+                                                               const std::string& data,
+                                                               double diameter);
 
 struct AssignerParts {
   std::function<at::Tensor(const at::Tensor&)> generate;  // G(z), with autograd

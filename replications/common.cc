@@ -43,6 +43,10 @@ ABSL_FLAG(uint64_t, seed, 0, "random seed for initialisation, latents and data o
 ABSL_FLAG(int, threads, 0, "intra-op threads; 0 = all cores");
 ABSL_FLAG(otgan::replications::DeviceName, device, otgan::replications::DeviceName{},
           "cpu | cuda | cuda:N (needs a CUDA LibTorch)");
+ABSL_FLAG(otgan::train::Precision, precision, otgan::train::Precision::kFp32,
+          "fp32 | bf16: bf16 runs the nets' training forward passes (and their backward) under "
+          "bfloat16 autocast, with fp32 weights, losses, Sinkhorn and penalty norms "
+          "(lib/train/precision.h)");
 ABSL_FLAG(bool, resume, false, "continue from the newest checkpoint in the run folder");
 ABSL_FLAG(std::string, data_dir, "", "dataset root holding mnist/ and fashion/ (default: <workspace>/data)");
 ABSL_FLAG(int64_t, steps, 0, "generator iterations; 0 = the budget's count");
@@ -98,6 +102,7 @@ absl::StatusOr<CommonConfig> CommonConfigFromFlags(const std::string& target) {
   if (c.dist.rank > 0) {
     c.run_dir = (fs::path(c.run_dir) / absl::StrCat("rank_", c.dist.rank)).string();
   }
+  c.precision = absl::GetFlag(FLAGS_precision);
   c.eval_every = absl::GetFlag(FLAGS_eval_every);
   if (c.eval_every < -1) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -153,6 +158,7 @@ absl::Status StartRun(const CommonConfig& config,
   m.flags = io::AllFlagValues({"replications/"});
   m.facts = extra;  // run facts, kept apart from the flags (lib/io/manifest.h)
   m.facts.emplace_back("cpu_runtime", CpuRuntimeDescription());
+  m.facts.emplace_back("precision", train::DescribePrecision(config.precision));
   m.seed = config.seed;
   m.threads = config.threads;
   m.device = config.device.str();
@@ -264,6 +270,12 @@ absl::Status CheckNonNegative(const std::string& flag, double value) {
 absl::Status FlagAtLeast(const char* flag, int64_t v, int64_t min) {
   if (v >= min) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat("--", flag, "=", v, ": expected at least ", min));
+}
+
+absl::Status FlagPositiveMultipleOf(const char* flag, int64_t v, int64_t m) {
+  if (v > 0 && v % m == 0) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("--", flag, "=", v, ": expected a positive multiple of ", m));
 }
 
 bool FlagAtDefault(const std::string& name) {

@@ -30,6 +30,7 @@
 #include "lib/data/dataset.h"
 #include "lib/dist/context.h"
 #include "lib/eval/lenet.h"
+#include "lib/train/precision.h"
 #include "lib/train/schedule.h"
 #include "lib/train/trainer.h"
 #include "replications/flag_types.h"
@@ -40,6 +41,7 @@ ABSL_DECLARE_FLAG(std::string, out);
 ABSL_DECLARE_FLAG(uint64_t, seed);
 ABSL_DECLARE_FLAG(int, threads);
 ABSL_DECLARE_FLAG(otgan::replications::DeviceName, device);
+ABSL_DECLARE_FLAG(otgan::train::Precision, precision);
 ABSL_DECLARE_FLAG(bool, resume);
 ABSL_DECLARE_FLAG(std::string, data_dir);
 ABSL_DECLARE_FLAG(int64_t, steps);
@@ -66,6 +68,7 @@ struct CommonConfig {
   int threads = 0;           // in force (after ConfigureThreads)
   c10::Device device = c10::Device(c10::kCPU);
   bool resume = false;
+  train::Precision precision = train::Precision::kFp32;  // --precision: the nets' training passes
   std::string data_dir;      // where mnist/ and fashion/ live
   int64_t steps_override = 0;   // --steps: 0 = the budget's step count
   int64_t eval_samples = 0;     // --eval_samples: 0 = the budget's default
@@ -121,6 +124,8 @@ absl::Status CheckPositive(const std::string& flag, double value);
 absl::Status CheckNonNegative(const std::string& flag, double value);
 // "--<flag>=<v>: expected at least <min>" unless v >= min.
 absl::Status FlagAtLeast(const char* flag, int64_t v, int64_t min);
+// "--<flag>=<v>: expected a positive multiple of <m>" unless v > 0 and m | v.
+absl::Status FlagPositiveMultipleOf(const char* flag, int64_t v, int64_t m);
 
 // True when the flag called `name` holds its default value (false for an
 // unknown name).

@@ -178,7 +178,7 @@ absl::Status RunOtganTraining(train::Trainer& trainer, const OtganLossConfig& lo
       {"gen_L", "critic_L", "sinkhorn_iters", "marginal_error"});
 }
 
-absl::Status WriteRawGeneratorRun(const CommonConfig& config, const at::Tensor& grid,
+absl::Status WriteRawGeneratorRun(const CommonConfig& config, const at::Tensor& grid_z,
                                   const LatentDrawFn& draw, const GenerateFn& generate) {
   namespace fs = std::filesystem;
   const fs::path run_dir(config.run_dir);
@@ -186,8 +186,13 @@ absl::Status WriteRawGeneratorRun(const CommonConfig& config, const at::Tensor& 
   std::error_code ec;
   fs::create_directories(raw_dir, ec);
   if (ec) return absl::InternalError(absl::StrCat("cannot create ", raw_dir.string(), ": ", ec.message()));
+  at::Tensor grid;
+  {
+    at::NoGradGuard no_grad;
+    grid = generate(grid_z).cpu();
+  }
   OTGAN_RETURN_IF_ERROR(
-      io::WriteImageGrid((raw_dir / "samples_final.png").string(), grid.cpu(), io::GridOptions{}));
+      io::WriteImageGrid((raw_dir / "samples_final.png").string(), grid, io::GridOptions{}));
   OTGAN_RETURN_IF_ERROR(WriteEvalSamplesOf(config, draw, generate, /*chunk=*/500));
   fs::rename(run_dir / "samples_eval.npy", raw_dir / "samples_eval.npy", ec);
   if (!ec) fs::copy_file(run_dir / "manifest.json", raw_dir / "manifest.json",

@@ -93,14 +93,8 @@ absl::StatusOr<OtganConfig> ConfigFromFlags() {
   c.gen_dim = absl::GetFlag(FLAGS_gen_dim);
   c.critic_dim = absl::GetFlag(FLAGS_critic_dim);
   OTGAN_RETURN_IF_ERROR(FlagAtLeast("latent", c.latent, 1));
-  if (c.gen_dim < 2 || c.gen_dim % 2 != 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--gen_dim=", c.gen_dim, ": expected an even number >= 2"));
-  }
-  if (c.critic_dim < 4 || c.critic_dim % 4 != 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--critic_dim=", c.critic_dim, ": expected a multiple of 4, >= 4"));
-  }
+  OTGAN_RETURN_IF_ERROR(FlagPositiveMultipleOf("gen_dim", c.gen_dim, 2));
+  OTGAN_RETURN_IF_ERROR(FlagPositiveMultipleOf("critic_dim", c.critic_dim, 4));
   c.wn_data_init = absl::GetFlag(FLAGS_wn_init) == WeightNormInit::kData;
   c.ema.decay = absl::GetFlag(FLAGS_ema_decay);
   c.ema.tf_num_updates = absl::GetFlag(FLAGS_ema_warmup);
@@ -126,6 +120,8 @@ absl::Status Run(const CommonConfig& common) {
   // digits in about 15 minutes on 2 cores (replications/README.md); paper: no
   // MNIST schedule was published, 50k generator iterations is our choice.
   const int64_t steps = StepsFor(common, /*smoke=*/6, /*cpu=*/1000, /*paper=*/50000);
+  nn::OtganGenerator gen(cfg.gen_dim, cfg.latent);
+  nn::OtganCritic critic(cfg.critic_dim);
 
   OTGAN_RETURN_IF_ERROR(StartRun(
       common,
@@ -142,13 +138,8 @@ absl::Status Run(const CommonConfig& common) {
        {"dataset", mnist.description},
        {"loss", "minibatch energy distance, W = <P_eps, C> (entropy left out)"},
        {"gradient", "envelope (plan held fixed)"},
-       {"generator", absl::StrCat("OtganGenerator(dim=", cfg.gen_dim, ", latent=", cfg.latent,
-                                  "): WN-dense + GLU to 7x7x", 2 * cfg.gen_dim,
-                                  ", 2 x (NN-upsample, WN-conv 5x5, GLU), WN-conv 5x5 "
-                                  "(init_scale 0.1), tanh")},
-       {"critic", absl::StrCat("OtganCritic(dim=", cfg.critic_dim,
-                               "): WN-conv 5x5, 2 x (CReLU, WN-conv 5x5/2), CReLU, flatten (",
-                               2 * cfg.critic_dim * 49, " features), l2-normalised")},
+       {"generator", gen->Describe()},
+       {"critic", critic->Describe()},
        {"weight_norm_init",
         cfg.wn_data_init ? "data-dependent: critic on the first batch_size training images, "
                            "generator on batch_size latents (utils/nn.py init pass)"
@@ -173,8 +164,6 @@ absl::Status Run(const CommonConfig& common) {
   // Joins the process group (a world of one without sockets).
   OTGAN_ASSIGN_OR_RETURN(dist::DistContext dist_ctx, dist::DistContext::Create(common.dist));
 
-  nn::OtganGenerator gen(cfg.gen_dim, cfg.latent);
-  nn::OtganCritic critic(cfg.critic_dim);
   gen->to(common.device);
   critic->to(common.device);
   // Weight-norm init pass (train.py:51-54,189): the critic on the first
@@ -216,8 +205,10 @@ absl::Status Run(const CommonConfig& common) {
 
   OTGAN_RETURN_IF_ERROR(RunOtganTraining(
       trainer, cfg,
-      OtganParts{.generate = [&](const at::Tensor& z) { return gen->forward(z); },
-                 .embed = [&](const at::Tensor& x) { return critic->forward(x); },  // unit rows
+      OtganParts{.generate = train::InPrecision(common.precision,
+                                                [&](const at::Tensor& z) { return gen->forward(z); }),
+                 .embed = train::InPrecision(common.precision,  // unit rows
+                                             [&](const at::Tensor& x) { return critic->forward(x); }),
                  .gen_opt = opt.gen.get(),
                  .critic_opt = opt.critic.get(),
                  .real_batch =
@@ -231,13 +222,8 @@ absl::Status Run(const CommonConfig& common) {
   if (!common.is_root()) return absl::OkStatus();  // rank 0 writes the samples and scores
 
   // The raw generator (train.py saves and scores both): raw/, same latents.
-  at::Tensor raw_grid;
-  {
-    at::NoGradGuard no_grad;
-    raw_grid = To01(gen->forward(fixed_z));
-  }
   OTGAN_RETURN_IF_ERROR(WriteRawGeneratorRun(
-      common, raw_grid, draw, [&](const at::Tensor& z) { return To01(gen->forward(z)); }));
+      common, fixed_z, draw, [&](const at::Tensor& z) { return To01(gen->forward(z)); }));
 
   // The EMA generator's samples are the run's samples_eval.npy (scored by Main).
   return WriteEvalSamplesOf(

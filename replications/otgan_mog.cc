@@ -212,8 +212,11 @@ absl::Status Run(const CommonConfig& common) {
   const at::TensorOptions zopt = at::TensorOptions().dtype(at::kFloat).device(common.device);
   OTGAN_RETURN_IF_ERROR(RunOtganTraining(
       trainer, cfg,
-      OtganParts{.generate = [&](const at::Tensor& z) { return gen->forward(z); },
-                 .embed = [&](const at::Tensor& x) { return critic->forward(x / 4) * feature_scale; },
+      OtganParts{.generate = train::InPrecision(common.precision,
+                                                [&](const at::Tensor& z) { return gen->forward(z); }),
+                 .embed = train::InPrecision(
+                     common.precision,
+                     [&](const at::Tensor& x) { return critic->forward(x / 4) * feature_scale; }),
                  .gen_opt = opt.gen.get(),
                  .critic_opt = opt.critic.get(),
                  .real_batch = [&] { return toy.Sample(cfg.batch_size, data_gen).to(common.device); },

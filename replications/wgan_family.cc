@@ -149,6 +149,7 @@ absl::StatusOr<std::unique_ptr<MnistWgan>> MnistWgan::Make(const CommonConfig& c
   auto m = std::make_unique<MnistWgan>();
   m->device = config.device;
   m->seed = config.seed;
+  m->precision = config.precision;
   m->latent = latent;
   OTGAN_ASSIGN_OR_RETURN(data::ImageDataset mnist, LoadMnistTrain(config));
   m->images = mnist.images;
@@ -182,9 +183,9 @@ void MnistWgan::Register(train::Trainer& trainer, bool sample_grid) {
 
 WganParts MnistWgan::Parts(int64_t batch_size, const dist::DistContext* dist) {
   WganParts p;
-  p.generate = Generate();
+  p.generate = train::InPrecision(precision, Generate());
   p.gen_module = gen.get();
-  p.critic = [this](const at::Tensor& x) { return critic->forward(x); };
+  p.critic = train::InPrecision(precision, [this](const at::Tensor& x) { return critic->forward(x); });
   p.critic_module = critic.get();
   p.separate_critic_passes = critic->batch_norm();
   p.gen_opt = gen_opt.get();

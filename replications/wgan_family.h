@@ -171,7 +171,7 @@ struct MnistWgan {
   // sample_grid false: no grid (ranks other than 0 of a distributed run).
   void Register(train::Trainer& trainer, bool sample_grid = true);
 
-  // The WganParts of these nets: real batches of `batch_size` images from the
+  // The WganParts of these nets (their forward passes in `precision`): real batches of `batch_size` images from the
   // shuffler, latents GaussianLatents(batch_size, latent, device) from
   // LibTorch's default generator, separate critic passes when the critic has
   // batch norm, and `dist` (may be null).
@@ -187,6 +187,7 @@ struct MnistWgan {
 
   c10::Device device = c10::Device(c10::kCPU);
   uint64_t seed = 0;
+  train::Precision precision = train::Precision::kFp32;  // of the training passes (Parts)
   int64_t latent = 0;
   at::Tensor images;  // [60000, 1, 28, 28], CPU
   nn::WganGpGenerator gen{nullptr};

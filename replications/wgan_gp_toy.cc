@@ -193,9 +193,9 @@ absl::Status Run(const CommonConfig& c) {
       frame_options);
 
   WganParts parts;
-  parts.generate = [&](const at::Tensor& z) { return gen->forward(z); };
+  parts.generate = train::InPrecision(c.precision, [&](const at::Tensor& z) { return gen->forward(z); });
   parts.gen_module = gen.get();
-  parts.critic = critic_values;
+  parts.critic = train::InPrecision(c.precision, critic_values);
   parts.critic_module = critic.get();
   parts.gen_opt = gen_opt.get();
   parts.critic_opt = critic_opt.get();

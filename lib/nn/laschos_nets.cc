@@ -57,8 +57,11 @@ at::Tensor ChannelLayerNorm(const at::Tensor& x, const at::Tensor& gamma, const 
   TORCH_CHECK(gamma.numel() == c && beta.numel() == c, "ChannelLayerNorm: gamma and beta need ",
               c, " entries, got ", gamma.numel(), " and ", beta.numel());
   // NHWC, normalise the last axis (LibTorch's fused kernel), back to NCHW
-  // logical order (channels-last memory; no copy when x already is).
-  return at::layer_norm(x.permute({0, 2, 3, 1}), {c}, gamma, beta, eps).permute({0, 3, 1, 2});
+  // logical order (channels-last memory; no copy when x already is). In the
+  // parameters' type: under bf16 autocast (lib/train/precision.h) x arrives
+  // in bf16, and LibTorch 1.13's CPU layer norm takes one type only.
+  return at::layer_norm(x.to(gamma.scalar_type()).permute({0, 2, 3, 1}), {c}, gamma, beta, eps)
+      .permute({0, 3, 1, 2});
 }
 
 // ---- Laschos ----
@@ -85,7 +88,10 @@ void LaschosGeneratorImpl::reset() {
 at::Tensor LaschosGeneratorImpl::forward(const at::Tensor& z) {
   // Dense -> LayerNorm(4096) -> relu -> reshape to NHWC [N, 4, 4, 256] as the
   // code does (DeconvNew32.py:16-19); NCHW logical view, channels-last memory.
-  at::Tensor h = at::relu(ln0_->forward(fc_->forward(z))).view({-1, 4, 4, 256}).permute({0, 3, 1, 2});
+  // (The layer norm in its parameters' type, as ChannelLayerNorm.)
+  at::Tensor h = at::relu(ln0_->forward(fc_->forward(z).to(ln0_->weight.scalar_type())))
+                     .view({-1, 4, 4, 256})
+                     .permute({0, 3, 1, 2});
   h = at::relu(ChannelLayerNorm(SameDeconv(h, up1_->weight, up1_->bias), ln1_gamma_, ln1_beta_));
   h = at::relu(ChannelLayerNorm(SameDeconv(h, up2_->weight, up2_->bias), ln2_gamma_, ln2_beta_));
   return at::tanh(SameDeconv(h, up3_->weight, up3_->bias)).contiguous();  // [N, 1, 32, 32]

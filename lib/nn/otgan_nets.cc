@@ -1,6 +1,7 @@
 #include "lib/nn/otgan_nets.h"
 
 #include <algorithm>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -161,6 +162,18 @@ at::Tensor OtganCriticImpl::forward(const at::Tensor& x) { return Run(x, false);
 at::Tensor OtganCriticImpl::DataInit(const at::Tensor& x) {
   at::NoGradGuard no_grad;
   return Run(x, true);
+}
+
+std::string OtganGeneratorImpl::Describe() const {
+  return "OtganGenerator(dim=" + std::to_string(dim_) + ", latent=" + std::to_string(latent_) +
+         "): WN-dense + GLU to 7x7x" + std::to_string(2 * dim_) +
+         ", 2 x (NN-upsample, WN-conv 5x5, GLU), WN-conv 5x5 (init_scale 0.1), tanh";
+}
+
+std::string OtganCriticImpl::Describe() const {
+  return "OtganCritic(dim=" + std::to_string(dim_) +
+         "): WN-conv 5x5, 2 x (CReLU, WN-conv 5x5/2), CReLU, flatten (" +
+         std::to_string(embed_size()) + " features), l2-normalised";
 }
 
 }  // namespace otgan::nn

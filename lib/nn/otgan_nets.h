@@ -18,6 +18,7 @@
 #define OTGAN_LIB_NN_OTGAN_NETS_H_
 
 #include <cstdint>
+#include <string>
 
 #include <ATen/ATen.h>
 #include <torch/nn/cloneable.h>
@@ -94,6 +95,8 @@ class OtganGeneratorImpl : public torch::nn::Cloneable<OtganGeneratorImpl> {
   at::Tensor DataInit(const at::Tensor& z);
   int64_t latent() const { return latent_; }
   int64_t dim() const { return dim_; }
+  // One line for a manifest, e.g. "OtganGenerator(dim=32, latent=100): ...".
+  std::string Describe() const;
 
  private:
   at::Tensor Run(const at::Tensor& z, bool init);
@@ -118,6 +121,8 @@ class OtganCriticImpl : public torch::nn::Cloneable<OtganCriticImpl> {
   // The init pass on a real batch (train.py:52-53,189). Call under NoGradGuard.
   at::Tensor DataInit(const at::Tensor& x);
   int64_t embed_size() const { return 2 * dim_ * 7 * 7; }
+  // One line for a manifest, e.g. "OtganCritic(dim=64): ... (6272 features) ...".
+  std::string Describe() const;
 
  private:
   at::Tensor Run(const at::Tensor& x, bool init);

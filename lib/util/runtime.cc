@@ -1,6 +1,7 @@
 #include "lib/util/runtime.h"
 
 #include <dlfcn.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -38,6 +39,9 @@ absl::StatusOr<c10::Device> ParseDevice(const std::string& name) {
 
 void PrepareCpuRuntime(int argc, char** argv) {
   (void)argc;
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  mallopt(M_TOP_PAD, 64 << 20);
   const char* wait = std::getenv("OMP_WAIT_POLICY");
   if (wait == nullptr || *wait == '\0') {
     setenv("OMP_WAIT_POLICY", "PASSIVE", /*overwrite=*/1);
