@@ -1,24 +1,27 @@
 #!/usr/bin/env bash
 # Salimans et al. 2018 found OT-GAN's quality rising with the batch size. This
-# script runs //replications:otgan_mnist over a grid of batch sizes at a short
-# budget, one run folder per setting:
-#   runs/otgan_batch_sweep/batch<B>/
-# Each run then gets evaluated like any other (eval.json from the shared step),
-# which gives the metric-vs-batch-size curve.
+# script runs //replications:otgan_mnist over a grid of batch sizes and seeds
+# at equal generator steps, one run folder per setting:
+#   runs/otgan_batch_sweep/seed<S>/batch<B>/
+# Each run is evaluated at its end (eval.json) and has its evaluation curve
+# (eval_curve.csv: W1/FID of 1000 samples against training seconds), which
+# gives both comparisons: at equal steps (eval.json) and at equal wall-clock
+# (the curves, figure sweep_otgan_batch_time). Collect a finished run with
+#   scripts/collect_results.sh runs/otgan_batch_sweep/seed<S>/batch<B> \
+#       results/otgan_batch_sweep/batch<B>_seed<S> "COMMAND # wall ..."
 #
 # Usage: scripts/otgan_batch_sweep.sh [--dry-run] [--steps=N] [--batches="32 64 128 256"]
-#                                     [--out=runs/otgan_batch_sweep] [-- EXTRA_FLAGS...]
-# Defaults: 4 batch sizes x 240 generator steps, each scored on 5000 samples.
-# The committed sweep (results/otgan_batch_sweep) was run with the earlier nets
-# (transposed-conv generator, 256-d signed embedding, no EMA) at 240 steps; the
-# nets now follow openai/ot-gan's dcgan.py (lib/nn/otgan_nets.h) and
-# otgan_mnist's cpu budget is 1000 steps at batch 64, so rerun the sweep before
-# comparing it with a new otgan_mnist run. The time per step grows with the
-# batch (the nets dominate). --dry-run prints the commands only.
+#            [--seeds="0 1"] [--out=runs/otgan_batch_sweep] [-- EXTRA_FLAGS...]
+# Defaults: 4 batch sizes x 2 seeds x 1000 generator steps (otgan_mnist's cpu
+# budget), one thread each (two sweeps side by side on 2 cores: run one per
+# seed with --seeds=0 and --seeds=1). The time per step grows with the batch
+# (one thread here: ~0.5 s at 32, 0.8 s at 64, 1.5 s at 128). --dry-run
+# prints the commands only.
 set -euo pipefail
 
 dry_run=0
-steps=240
+steps=1000
+seeds="0 1"
 batches="32 64 128 256"
 out=runs/otgan_batch_sweep
 extra=()
@@ -27,6 +30,7 @@ while [[ $# -gt 0 ]]; do
     --dry-run) dry_run=1 ;;
     --steps=*) steps="${1#*=}" ;;
     --batches=*) batches="${1#*=}" ;;
+    --seeds=*) seeds="${1#*=}" ;;
     --out=*) out="${1#*=}" ;;
     --) shift; extra=("$@"); break ;;
     *) echo "otgan_batch_sweep.sh: unknown argument '$1' (see the header for usage)" >&2; exit 2 ;;
@@ -43,7 +47,9 @@ run() {
 if [[ $dry_run -eq 0 ]]; then
   run bazel build -c opt //replications:otgan_mnist
 fi
-for b in $batches; do
-  run bazel run -c opt //replications:otgan_mnist -- --budget=cpu --steps="$steps" \
-    --batch_size="$b" --out="$out/batch${b}" "${extra[@]}"
+for seed in $seeds; do
+  for b in $batches; do
+    run bazel run -c opt //replications:otgan_mnist -- --budget=cpu --threads=1 --steps="$steps" \
+      --batch_size="$b" --seed="$seed" --out="$out/seed${seed}/batch${b}" "${extra[@]}"
+  done
 done

@@ -157,9 +157,65 @@ absl::Status BuildBench(Context& c) {
   return BenchExact(c);
 }
 
+namespace {
+
+// The training-throughput table: every "method" line of every
+// results/bench/train_step*.jsonl (//bench:train_step), with the file's
+// thread count and precision from its "env" line.
+absl::StatusOr<std::string> TrainStepTex(const Context& c) {
+  std::vector<fs::path> files;
+  std::error_code ec;
+  const fs::path dir = fs::path(c.results()) / "bench";
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("train_step", 0) == 0 && e.path().extension() == ".jsonl") {
+      files.push_back(e.path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  if (files.empty()) {
+    return absl::StrCat("\\noindent Training throughput (results/bench/train\\_step*.jsonl): ",
+                        kNotYetRun, ".\n\n");
+  }
+  CsvTableSpec t;
+  t.name = "bench_train_step";
+  t.columns = {"file", "precision", "threads", "method", "cpp_ms", "python_ms", "ratio",
+               "gflops"};
+  t.column_types = "llrlrrrr";
+  t.head = "file & precision & threads & method & C++ (ms) & Python (ms) & C++/Python & GFLOP/s";
+  for (const fs::path& f : files) {
+    OTGAN_ASSIGN_OR_RETURN(std::vector<io::Json> lines, plot::ReadJsonLines(f.string()));
+    std::string precision = "fp32", threads = "?";
+    for (const io::Json& j : lines) {
+      const std::string kind = String(j, "kind").value_or("");
+      if (kind == "env") {
+        precision = String(j, "precision").value_or("fp32");
+        threads = absl::StrFormat("%.0f", Number(j, "threads").value_or(NAN));
+      }
+      if (kind != "method") continue;
+      const std::optional<double> py = Number(j, "python_ms");
+      t.rows.push_back({Tex(f.filename().string()), precision, threads,
+                        Tex(String(j, "method").value_or("?")),
+                        absl::StrFormat("%.0f", Number(j, "cpp_ms").value_or(NAN)),
+                        py ? absl::StrFormat("%.0f", *py) : "--",
+                        py ? absl::StrFormat("%.2f", *Number(j, "ratio_cpp_over_python")) : "--",
+                        absl::StrFormat("%.0f", Number(j, "cpp_gflops").value_or(NAN))});
+    }
+  }
+  OTGAN_ASSIGN_OR_RETURN(std::string tabular, CsvTabular(c, t));
+  return "\\begin{table}[htbp]\\centering\\scriptsize\n\\caption{One generator iteration "
+         "(with its critic or assigner updates) per method, C++ beside the same nets and steps "
+         "in Python PyTorch 1.13 run by the same command "
+         "(results/bench/train\\_step*.jsonl, \\texttt{bazel run //bench:train\\_step}; "
+         "median of the timed iterations; each file's COMMAND says the load).}\n" +
+         tabular + "\\end{table}\n\n";
+}
+
+}  // namespace
+
 // tex/performance.tex: the benchmark tables (rows in tex/bench_*.csv) and figures.
 absl::Status WritePerformanceTex(const Context& c) {
-  std::string perf;
+  OTGAN_ASSIGN_OR_RETURN(std::string perf, TrainStepTex(c));
   if (c.bench_sinkhorn.empty()) {
     perf += absl::StrCat("\\noindent Sinkhorn benchmark (results/bench/sinkhorn.jsonl): ",
                          kNotYetRun, ".\n\n");
