@@ -184,9 +184,11 @@ class LaschosGenerator(nn.Module):
         self.up3 = nn.ConvTranspose2d(64, 1, 5, 2, 2, 1)
 
     def forward(self, z):
-        h = F.relu(self.ln0(self.fc(z).view(-1, 256, 4, 4)))
-        h = F.relu(self.ln1(self.up1(h)))
-        h = F.relu(self.ln2(self.up2(h)))
+        # .float(): the layer norms in fp32 under bf16 autocast, as the C++
+        # (torch 1.13's CPU layer norm refuses bf16 input with fp32 weights).
+        h = F.relu(self.ln0(self.fc(z).float().view(-1, 256, 4, 4)))
+        h = F.relu(self.ln1(self.up1(h).float()))
+        h = F.relu(self.ln2(self.up2(h).float()))
         return torch.tanh(self.up3(h))
 
 
