@@ -183,8 +183,8 @@ absl::Status Run(const CommonConfig& c, data::DatasetName dataset) {
 
   OTGAN_RETURN_IF_ERROR(RunAssignerTraining(
       trainer, a.schedule,
-      AssignerParts{train::InPrecision(c.precision, generate), latents, costs, &psi_net, psi_opt.get(), g_opt.get(), real,
-                    real_flat}));
+      AssignerParts{train::InPrecision(c.precision, generate), latents, costs, &psi_net,
+                    psi_opt.get(), g_opt.get(), real, real_flat}));
 
   // Evaluation samples from the model's own latent law: centres drawn with a
   // generator seeded from EvalSeed, noise from WriteEvalSamples' N(0, I) draws.

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "lib/ot/cost.h"
+#include "lib/util/status.h"
 #include "replications/seeds.h"
 
 namespace otgan::replications {
@@ -202,12 +203,8 @@ int64_t AssignerPointsPerStep(int64_t loop, int64_t loops, int64_t n_first, int6
 
 absl::Status SetAssignerGrowth(train::Budget budget, int64_t num_real, int64_t n_first_flag,
                                int64_t n_last_flag, AssignerSchedule& s) {
-  for (const auto& [flag, value] : {std::pair{"n_first", n_first_flag}, {"n_last", n_last_flag}}) {
-    if (value < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--", flag, "=", value, ": expected a finite number >= 0"));
-    }
-  }
+  OTGAN_RETURN_IF_ERROR(CheckNonNegative("n_first", n_first_flag));
+  OTGAN_RETURN_IF_ERROR(CheckNonNegative("n_last", n_last_flag));
   const int64_t batch = s.latent_batch;
   int64_t n_first = 0, n_last = 0;
   switch (budget) {

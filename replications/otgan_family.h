@@ -110,8 +110,8 @@ absl::Status RunOtganTraining(train::Trainer& trainer, const OtganLossConfig& lo
 
 // The raw generator's outputs beside an EMA run (the official train.py saves
 // and scores both): <run_dir>/raw/ gets samples_final.png (generate(grid_z),
-// images in [0, 1], without autograd), samples_eval.npy (WriteEvalSamplesOf with `draw` and `generate`,
-// so the same latents as the EMA's) and a copy of manifest.json, and, except
+// images in [0, 1], without autograd), samples_eval.npy (WriteEvalSamplesOf
+// with `draw` and `generate`, so the same latents as the EMA's) and a copy of manifest.json, and, except
 // at --budget=smoke, eval.json (printed as "<target>: raw generator eval: ...";
 // `bazel run //eval:evaluate -- --run=<run>/raw` scores a smoke run's).
 absl::Status WriteRawGeneratorRun(const CommonConfig& config, const at::Tensor& grid_z,

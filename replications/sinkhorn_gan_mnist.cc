@@ -166,8 +166,9 @@ absl::Status Run(const CommonConfig& common) {
   OTGAN_RETURN_IF_ERROR(trainer.Run(
       [&](int64_t) -> absl::StatusOr<train::StepLosses> {
         const at::Tensor real = images.index_select(0, shuffler.NextBatch(cfg.batch_size).to(common.device));
-        const at::Tensor fake = train::RunInPrecision(
-            common.precision, [&] { return gen->forward(at::rand({cfg.batch_size, cfg.latent}, zopt)); });
+        const at::Tensor fake = train::RunInPrecision(common.precision, [&] {
+          return gen->forward(at::rand({cfg.batch_size, cfg.latent}, zopt));
+        });
         ot::SinkhornStats stats;
         const at::Tensor loss =
             cfg.debiased

@@ -185,7 +185,8 @@ WganParts MnistWgan::Parts(int64_t batch_size, const dist::DistContext* dist) {
   WganParts p;
   p.generate = train::InPrecision(precision, Generate());
   p.gen_module = gen.get();
-  p.critic = train::InPrecision(precision, [this](const at::Tensor& x) { return critic->forward(x); });
+  p.critic =
+      train::InPrecision(precision, [this](const at::Tensor& x) { return critic->forward(x); });
   p.critic_module = critic.get();
   p.separate_critic_passes = critic->batch_norm();
   p.gen_opt = gen_opt.get();

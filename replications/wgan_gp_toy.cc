@@ -193,7 +193,8 @@ absl::Status Run(const CommonConfig& c) {
       frame_options);
 
   WganParts parts;
-  parts.generate = train::InPrecision(c.precision, [&](const at::Tensor& z) { return gen->forward(z); });
+  parts.generate =
+      train::InPrecision(c.precision, [&](const at::Tensor& z) { return gen->forward(z); });
   parts.gen_module = gen.get();
   parts.critic = train::InPrecision(c.precision, critic_values);
   parts.critic_module = critic.get();

@@ -36,8 +36,6 @@ using plot::Num;
 using plot::Quote;
 
 constexpr char kNoCurve[] = "no evaluation curve yet";
-constexpr const char* kColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd",
-                                    "#ff7f0e", "#8c564b", "#e377c2", "#17becf"};
 
 std::optional<double> Last(const std::vector<double>& v) {
   for (auto it = v.rbegin(); it != v.rend(); ++it) {
@@ -117,7 +115,7 @@ absl::Status CurveFigure(Context& c, const std::string& dataset,
     }
     if (rows.empty()) continue;
     const std::string name = absl::StrCat("c", k);
-    const std::string colour = kColours[k % (sizeof(kColours) / sizeof(kColours[0]))];
+    const std::string colour = CurveColour(k);
     ++k;
     f.AddData(name, rows);
     const std::string label = Quote(c.published().Label(m.method));

@@ -51,4 +51,10 @@ std::optional<double> ValueAt(const std::vector<double>& seconds,
   return std::nullopt;
 }
 
+const char* CurveColour(size_t k) {
+  constexpr const char* kColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd",
+                                      "#ff7f0e", "#8c564b", "#e377c2", "#17becf"};
+  return kColours[k % (sizeof(kColours) / sizeof(kColours[0]))];
+}
+
 }  // namespace otgan::figures

@@ -4,6 +4,7 @@
 #ifndef OTGAN_TOOLS_FIGURES_EVAL_CURVE_H_
 #define OTGAN_TOOLS_FIGURES_EVAL_CURVE_H_
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,10 @@ absl::StatusOr<EvalCurve> ReadEvalCurve(const std::string& path);
 // around t (finite values only); nullopt when t is outside the curve.
 std::optional<double> ValueAt(const std::vector<double>& seconds,
                               const std::vector<double>& values, double t);
+
+// The colour of the k-th curve in a figure of several (a palette of 8,
+// repeating), as a gnuplot rgb string.
+const char* CurveColour(size_t k);
 
 }  // namespace otgan::figures
 

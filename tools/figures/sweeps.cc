@@ -144,6 +144,15 @@ absl::Status BuildSinkhornSweep(Context& c) {
                   f);
 }
 
+namespace {
+
+// Mean of a non-empty list.
+double Mean(const std::vector<double>& xs) {
+  double sum = 0;
+  for (double x : xs) sum += x;
+  return sum / static_cast<double>(xs.size());
+}
+
 // Quality against training time for every run of the batch sweep that has
 // an evaluation curve: pixel W1 of 1000 samples (eval_curve.csv) against
 // training seconds, one line per run (colour: batch size; dashes: seed), and
@@ -188,7 +197,6 @@ absl::Status BuildOtganBatchSweepTime(Context& c, const std::vector<const Run*>&
     if (std::find(batches.begin(), batches.end(), l.batch) == batches.end()) batches.push_back(l.batch);
     if (std::find(seeds.begin(), seeds.end(), l.seed) == seeds.end()) seeds.push_back(l.seed);
   }
-  constexpr const char* kColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"};
   Figure f;
   f.width_in = 6.2;
   f.height_in = 3.4;
@@ -206,24 +214,18 @@ absl::Status BuildOtganBatchSweepTime(Context& c, const std::vector<const Run*>&
     }
     const std::string name = absl::StrCat("c", i);
     f.AddData(name, rows);
-    const size_t colour = (std::find(batches.begin(), batches.end(), l.batch) - batches.begin()) %
-                          (sizeof(kColours) / sizeof(kColours[0]));
+    const size_t colour = std::find(batches.begin(), batches.end(), l.batch) - batches.begin();
     const size_t dash = std::find(seeds.begin(), seeds.end(), l.seed) - seeds.begin() + 1;
     absl::StrAppend(&s, i ? ", " : "", "$", name, " using 1:2 with lines lw 1.6 dt ", dash,
-                    " lc rgb '", kColours[colour], "' title ",
+                    " lc rgb '", CurveColour(colour), "' title ",
                     Quote(absl::StrCat("batch ", l.batch, " seed ", l.seed)));
   }
   s += "\n";
   f.script = s;
-  auto mean = [](const std::vector<double>& xs) {
-    double sum = 0;
-    for (double x : xs) sum += x;
-    return sum / xs.size();
-  };
   std::vector<std::string> equal_time, equal_steps;
   for (double b : batches) {
-    if (at_time.count(b)) equal_time.push_back(absl::StrFormat("%g: %.2f", b, mean(at_time[b])));
-    equal_steps.push_back(absl::StrFormat("%g: %.2f", b, mean(at_end[b])));
+    if (at_time.count(b)) equal_time.push_back(absl::StrFormat("%g: %.2f", b, Mean(at_time[b])));
+    equal_steps.push_back(absl::StrFormat("%g: %.2f", b, Mean(at_end[b])));
   }
   return c.Render(
       id, title,
@@ -235,6 +237,8 @@ absl::Status BuildOtganBatchSweepTime(Context& c, const std::vector<const Run*>&
                    absl::StrJoin(equal_steps, ", "), "."),
       f);
 }
+
+}  // namespace
 
 absl::Status BuildOtganBatchSweep(Context& c) {
   const std::string group = "otgan_batch_sweep";
@@ -268,11 +272,7 @@ absl::Status BuildOtganBatchSweep(Context& c) {
         by_batch[b].push_back(*x);
       }
     }
-    for (const auto& [b, xs] : by_batch) {
-      double sum = 0;
-      for (double x : xs) sum += x;
-      s.means.push_back({b, sum / xs.size()});
-    }
+    for (const auto& [b, xs] : by_batch) s.means.push_back({b, Mean(xs)});
     if (!s.points.empty()) {
       runs_used = std::max(runs_used, static_cast<int>(s.points.size()));
       series.push_back(std::move(s));
