@@ -9,6 +9,9 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,6 +29,7 @@
 #include "absl/strings/str_join.h"
 #include "lib/eval/eval_curve.h"
 #include "lib/eval/run_eval.h"
+#include "lib/eval/toy_eval_curve.h"
 #include "lib/io/flag_values.h"
 #include "lib/io/manifest.h"
 #include "lib/io/npy.h"
@@ -373,16 +377,45 @@ int64_t EvalEveryFor(const CommonConfig& config, int64_t total_steps) {
   return std::max<int64_t>(1, total_steps / 20);
 }
 
-std::pair<std::string, std::string> EvalCurveFact(const CommonConfig& config,
-                                                  int64_t total_steps) {
+std::pair<std::string, std::string> EvalCurveFact(const CommonConfig& config, int64_t total_steps,
+                                                  const std::string& protocol) {
   const int64_t every = EvalEveryFor(config, total_steps);
   if (every == 0) return {"eval_curve", "off"};
   return {"eval_curve",
           absl::StrCat("eval_curve.csv at step 0, every ", every,
                        " generator iterations and at the end: ", kCurveSamples,
-                       " samples from fixed latents; lib/eval/eval_curve.h; its time is left "
-                       "out of the training seconds")};
+                       " samples from fixed latents; ", protocol,
+                       "; its time is left out of the training seconds")};
 }
+
+namespace {
+
+using CurveScoreFn =
+    std::function<absl::StatusOr<std::map<std::string, double>>(const at::Tensor& generated)>;
+
+// Draws the curve's fixed latents, prints the protocol and sets trainer's eval
+// function: `score` of the kCurveSamples points generated from those latents.
+void SetCurve(const CommonConfig& config, int64_t every, train::Trainer& trainer,
+              const std::vector<std::string>& names, const std::string& description,
+              CurveScoreFn score, const LatentDrawFn& draw, const GenerateFn& generate) {
+  at::Tensor z;
+  {
+    torch::NoGradGuard no_grad;
+    at::Generator g = StreamGenerator(config.seed, Stream::kEvalCurve);
+    z = draw(kCurveSamples, g);
+  }
+  std::fprintf(stderr, "%s: evaluation curve every %lld steps into eval_curve.csv: %s\n",
+               config.target.c_str(), static_cast<long long>(every), description.c_str());
+  const c10::Device device = config.device;
+  trainer.SetEvalFn(every, names,
+                    [score, z, device, generate](int64_t) -> absl::StatusOr<train::StepLosses> {
+                      OTGAN_ASSIGN_OR_RETURN(
+                          auto metrics, score(GenerateInChunks(z, device, generate, kCurveChunk)));
+                      return train::StepLosses(metrics.begin(), metrics.end());
+                    });
+}
+
+}  // namespace
 
 absl::Status AttachEvalCurve(const CommonConfig& config, int64_t total_steps,
                              train::Trainer& trainer, const EvalCurveTarget& target,
@@ -397,26 +430,31 @@ absl::Status AttachEvalCurve(const CommonConfig& config, int64_t total_steps,
   opt.seed = config.seed;
   opt.image_size = target.image_size;
   OTGAN_ASSIGN_OR_RETURN(std::unique_ptr<eval::EvalCurve> curve, eval::EvalCurve::Create(opt));
-  at::Tensor z;
-  {
-    torch::NoGradGuard no_grad;
-    at::Generator g = StreamGenerator(config.seed, Stream::kEvalCurve);
-    z = draw(kCurveSamples, g);
-  }
-  std::fprintf(stderr, "%s: evaluation curve every %lld steps into eval_curve.csv: %s\n",
-               config.target.c_str(), static_cast<long long>(every),
-               curve->Description().c_str());
   std::shared_ptr<eval::EvalCurve> shared(std::move(curve));
-  const c10::Device device = config.device;
   const eval::PixelRange range = target.range;
-  trainer.SetEvalFn(
-      every, eval::EvalCurve::MetricNames(),
-      [shared, z, device, range, generate](int64_t) -> absl::StatusOr<train::StepLosses> {
-        OTGAN_ASSIGN_OR_RETURN(
-            auto metrics,
-            shared->Evaluate(GenerateInChunks(z, device, generate, kCurveChunk), range));
-        return train::StepLosses(metrics.begin(), metrics.end());
-      });
+  SetCurve(config, every, trainer, eval::EvalCurve::MetricNames(), shared->Description(),
+           [shared, range](const at::Tensor& x) { return shared->Evaluate(x, range); }, draw,
+           generate);
+  return absl::OkStatus();
+}
+
+absl::Status AttachToyEvalCurve(const CommonConfig& config, int64_t total_steps,
+                                train::Trainer& trainer, data::ToyKind kind, int64_t latent,
+                                const GenerateFn& generate) {
+  const int64_t every = EvalEveryFor(config, total_steps);
+  if (every == 0) return absl::OkStatus();
+  eval::ToyEvalCurveOptions opt;
+  opt.kind = kind;
+  opt.num_samples = kCurveSamples;
+  opt.seed = StreamSeed(config.seed, Stream::kToyCurveTarget);
+  OTGAN_ASSIGN_OR_RETURN(std::unique_ptr<eval::ToyEvalCurve> curve,
+                         eval::ToyEvalCurve::Create(opt));
+  std::shared_ptr<eval::ToyEvalCurve> shared(std::move(curve));
+  SetCurve(
+      config, every, trainer, shared->MetricNames(), shared->Description(),
+      [shared](const at::Tensor& x) { return shared->Evaluate(x); },
+      [latent](int64_t n, at::Generator& g) { return at::randn({n, latent}, g, at::kFloat); },
+      generate);
   return absl::OkStatus();
 }
 

@@ -28,6 +28,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "lib/data/dataset.h"
+#include "lib/data/toy.h"
 #include "lib/dist/context.h"
 #include "lib/eval/lenet.h"
 #include "lib/train/precision.h"
@@ -233,8 +234,11 @@ at::Tensor GenerateInChunks(const at::Tensor& z, const c10::Device& device,
 int64_t EvalEveryFor(const CommonConfig& config, int64_t total_steps);
 
 // The manifest fact ("eval_curve", "<interval and protocol>") for a run of
-// total_steps (say "off" when EvalEveryFor is 0).
-std::pair<std::string, std::string> EvalCurveFact(const CommonConfig& config, int64_t total_steps);
+// total_steps (say "off" when EvalEveryFor is 0); `protocol` names the header
+// that defines the metrics (the toys': "lib/eval/toy_eval_curve.h").
+std::pair<std::string, std::string> EvalCurveFact(const CommonConfig& config, int64_t total_steps,
+                                                  const std::string& protocol =
+                                                      "lib/eval/eval_curve.h");
 
 // What the curve scores: generated images [N, 1, image_size, image_size] in
 // `range`, against `dataset`.
@@ -258,6 +262,14 @@ absl::Status AttachEvalCurve(const CommonConfig& config, int64_t total_steps,
 absl::Status AttachEvalCurve(const CommonConfig& config, int64_t total_steps,
                              train::Trainer& trainer, const EvalCurveTarget& target,
                              int64_t latent, const GenerateFn& generate);
+
+// The 2-D toys' curve (lib/eval/toy_eval_curve.h): modes covered, high-quality
+// fraction and exact W2 of 1000 points generated from fixed latents
+// z ~ N(0, I_latent), against a fixed target sample of `kind` (stream
+// kToyCurveTarget of --seed). Same interval, chunks and no-op as AttachEvalCurve.
+absl::Status AttachToyEvalCurve(const CommonConfig& config, int64_t total_steps,
+                                train::Trainer& trainer, data::ToyKind kind, int64_t latent,
+                                const GenerateFn& generate);
 
 }  // namespace otgan::replications
 

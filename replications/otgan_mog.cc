@@ -174,8 +174,10 @@ absl::Status Run(const CommonConfig& common) {
        {"latent_distribution", "N(0, I_latent)"},
        {"samples_final", "scatter-plot image [1,3,256,256] over [-4,4]^2; points in samples_eval.npy"},
        {"total_steps", absl::StrCat(steps)},
+       EvalCurveFact(common, steps, "lib/eval/toy_eval_curve.h"),
        SeedsFact(common.seed, {Stream::kInit, Stream::kMogData, Stream::kOtSampleGrid,
-                               Stream::kOtEvalSamples})}));
+                               Stream::kOtEvalSamples, Stream::kEvalCurve,
+                               Stream::kToyCurveTarget})}));
 
   nn::Mlp gen(nn::MlpOptions{.in = cfg.latent,
                              .hidden = {cfg.gen_hidden, cfg.gen_hidden, cfg.gen_hidden},
@@ -205,6 +207,9 @@ absl::Status Run(const CommonConfig& common) {
   trainer.SetSampleFn(
       [&] { return ScatterImage(gen->forward(fixed_z), toy.centers(), kPlotSize, kPlotHalfWidth); },
       grid);
+
+  OTGAN_RETURN_IF_ERROR(AttachToyEvalCurve(common, steps, trainer, toy.kind(), cfg.latent,
+                                           [&](const at::Tensor& z) { return gen->forward(z); }));
 
   // c(a, b) = |a - b|^2 / (2 n_features) as the squared Euclidean cost of
   // features / sqrt(2 n_features).

@@ -24,6 +24,7 @@ uint64_t StreamSeed(uint64_t seed, Stream stream) {
     case Stream::kOtEvalSamples: return seed + 0x5eed;
     case Stream::kEvalCurve:
     case Stream::kEvalCentrePick: return seed + kEvalOffset + 1;
+    case Stream::kToyCurveTarget: return seed + kEvalOffset + 2;
   }
   return seed;
 }
@@ -45,6 +46,7 @@ const char* StreamName(Stream stream) {
     case Stream::kOtEvalSamples: return "eval_samples";
     case Stream::kEvalCurve: return "eval_curve";
     case Stream::kEvalCentrePick: return "eval_centre_pick";
+    case Stream::kToyCurveTarget: return "toy_curve_target";
   }
   return "unknown";
 }

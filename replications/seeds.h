@@ -33,6 +33,7 @@ enum class Stream {
   kOtEvalSamples,    // s + 0x5eed: latents of samples_eval.npy of the OT mains (own latent laws)
   kEvalCurve,        // s + 0x5EED0E7A2: the evaluation curve's fixed latents
   kEvalCentrePick,   // s + 0x5EED0E7A2: the assigner's centre picks for samples_eval.npy
+  kToyCurveTarget,   // s + 0x5EED0E7A3: the toys' evaluation-curve target samples
 };
 
 // The seed of stream `stream` for a run of --seed `seed`.

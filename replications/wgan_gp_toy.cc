@@ -168,8 +168,10 @@ absl::Status Run(const CommonConfig& c) {
           {"total_steps", absl::StrCat(t.trainer.total_steps)},
           {"smoke_overrides", t.smoke.Describe()},
           {"eval_seed", absl::StrCat(EvalSeed(c))},
+          EvalCurveFact(c, t.trainer.total_steps, "lib/eval/toy_eval_curve.h"),
           SeedsFact(c.seed, {Stream::kInit, Stream::kToyData, Stream::kSampleGrid,
-                             Stream::kEvalSamples})}));
+                             Stream::kEvalSamples, Stream::kEvalCurve,
+                             Stream::kToyCurveTarget})}));
 
   train::Trainer trainer(t.trainer);
   trainer.AddModule("generator", gen.ptr());
@@ -191,6 +193,10 @@ absl::Status Run(const CommonConfig& c) {
                               frame_real, gen->forward(frame_z), /*scale=*/2);
       },
       frame_options);
+
+  OTGAN_RETURN_IF_ERROR(AttachToyEvalCurve(c, t.trainer.total_steps, trainer, t.kind,
+                                           t.gen_net.in,
+                                           [&](const at::Tensor& z) { return gen->forward(z); }));
 
   WganParts parts;
   parts.generate =
