@@ -59,6 +59,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "lib/io/json.h"
+#include "lib/nn/batched.h"
 #include "lib/nn/conv_transpose.h"
 #include "lib/nn/laschos_nets.h"
 #include "lib/nn/mlp.h"
@@ -83,6 +84,9 @@ ABSL_FLAG(std::string, methods,
           "wgan_gp_mnist,wgan_mnist,otgan_mnist,sinkhorn_gan_mnist,assigner_mnist,wgan_gp_toy,"
           "otgan_mog",
           "comma-separated methods to time");
+ABSL_FLAG(bool, otgan_one_call, false,
+          "also time the OT-GAN updates with the four batches through the critic in one call "
+          "and Y, Y' from one generator call (lib/nn/batched.h): keys *_one_call");
 ABSL_FLAG(otgan::train::Precision, precision, otgan::train::Precision::kFp32,
           "fp32 | bf16: the nets' forward passes (and their backward) under bfloat16 autocast, "
           "as the replications' --precision (lib/train/precision.h); the Python reference "
@@ -247,7 +251,11 @@ Method WganMnist(bool gp) {
 // cpu preset now uses 64). Toy (otgan_mog, the official notebook): MLPs
 // 256-3x128-2 and 2-3x32-16 on x/4, squared-L2 cost on features / sqrt(32),
 // eps 1/50, 10 iterations, batch 256.
-Method Otgan(bool mnist, bool critic_update) {
+// one_call: X, X', Y, Y' through the critic in one call and Y, Y' from one
+// generator call (lib/nn/batched.h; --otgan_one_call); else one call per batch,
+// what otgan_family runs: on this CPU the one call is slower (oneDNN's
+// convolutions at batch 1024 leave the caches; measured in results/bench).
+Method Otgan(bool mnist, bool critic_update, bool one_call) {
   const int64_t batch = 256;
   ot::SinkhornOptions sk;
   sk.eps = mnist ? 1.0 / 500 : 1.0 / 50;
@@ -287,19 +295,26 @@ Method Otgan(bool mnist, bool critic_update) {
   std::shared_ptr<torch::optim::Optimizer> dopt = Opt(train::OtGanAdam(), dparams);
   auto energy = [=](const at::Tensor& x, const at::Tensor& x2, const at::Tensor& y,
                     const at::Tensor& y2) {
-    return ot::MinibatchEnergyDistance(embed(x), embed(x2), embed(y), embed(y2),
-                                       cost, sk, ot::GradMode::kEnvelope);
+    const std::vector<at::Tensor> e =
+        one_call ? nn::ApplyBatched(embed, {x, x2, y, y2})
+                 : std::vector<at::Tensor>{embed(x), embed(x2), embed(y), embed(y2)};
+    return ot::MinibatchEnergyDistance(e[0], e[1], e[2], e[3], cost, sk,
+                                       ot::GradMode::kEnvelope);
+  };
+  auto generate_pair = [=] {
+    const at::Tensor z = latents(), z2 = latents();
+    return one_call ? nn::ApplyBatched(generate, {z, z2})
+                    : std::vector<at::Tensor>{generate(z), generate(z2)};
   };
   Method m;
   if (critic_update) {
     m.step = [=] {
-      at::Tensor y, y2;
+      std::vector<at::Tensor> y;
       {
         at::NoGradGuard no_grad;
-        y = generate(latents());
-        y2 = generate(latents());
+        y = generate_pair();
       }
-      const at::Tensor l = energy(real(), real(), y, y2);
+      const at::Tensor l = energy(real(), real(), y[0], y[1]);
       dopt->zero_grad();
       (-l).backward();
       dopt->step();
@@ -308,7 +323,8 @@ Method Otgan(bool mnist, bool critic_update) {
   } else {
     m.step = [=] {
       const at::Tensor x = real(), x2 = real();
-      const at::Tensor l = energy(x, x2, generate(latents()), generate(latents()));
+      const std::vector<at::Tensor> y = generate_pair();
+      const at::Tensor l = energy(x, x2, y[0], y[1]);
       gopt->zero_grad();
       l.backward();
       gopt->step();
@@ -316,7 +332,8 @@ Method Otgan(bool mnist, bool critic_update) {
     m.gflop = 2 * batch * (2 * gm * 3 + 2 * dm * 3 + 2 * dm) / 1e9;
   }
   m.what = absl::StrCat(critic_update ? "critic" : "generator",
-                        " update: 4 batches of 256 through the critic, 6 Sinkhorn solves (",
+                        " update: 4 batches of 256 through the critic ",
+                        one_call ? "in one call" : "in four calls", ", 6 Sinkhorn solves (",
                         mnist ? "eps 1/500, 500 iterations, cosine" : "eps 1/50, 10 iterations, sq. L2",
                         " cost, envelope gradient)");
   return m;
@@ -669,8 +686,12 @@ absl::Status Run(const char* argv0) {
     if (name == "wgan_mnist") parts = {{name, WganMnist(false)}};
     if (name == "otgan_mnist" || name == "otgan_mog") {
       const bool mnist = name == "otgan_mnist";
-      parts = {{name + ".critic_update", Otgan(mnist, true)},
-               {name + ".gen_update", Otgan(mnist, false)}};
+      parts = {{name + ".critic_update", Otgan(mnist, true, false)},
+               {name + ".gen_update", Otgan(mnist, false, false)}};
+      if (absl::GetFlag(FLAGS_otgan_one_call)) {
+        parts.push_back({name + ".critic_update_one_call", Otgan(mnist, true, true)});
+        parts.push_back({name + ".gen_update_one_call", Otgan(mnist, false, true)});
+      }
     }
     if (name == "sinkhorn_gan_mnist") parts = {{name, SinkhornGanMnist()}};
     if (name == "assigner_mnist") parts = {{name, AssignerMnist()}};

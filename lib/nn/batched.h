@@ -1,0 +1,37 @@
+// One call of a net on several batches: concatenate them along dim 0, apply
+// `f` once, split the output back. For a net without batch statistics (no
+// batch norm: every output row depends on its own input row only) this is the
+// same function as one call per batch, with one larger matrix product per
+// layer instead of several small ones and a single pass of per-call overhead.
+// Autograd flows back to every input through the concatenation. Results equal
+// the separate calls up to floating-point rounding (the kernels may block a
+// larger product differently).
+//
+// Measured, not assumed (bench/train_step --otgan_one_call, results/bench/
+// otgan_one_call.jsonl): on this 2-core CPU one call of OT-GAN's MNIST critic
+// on 4 x 256 images is slower than four calls of 256 (oneDNN's convolutions
+// at batch 1024 leave the caches and their >32 MB buffers are mmap'd afresh
+// each time), so the replications keep one call per batch; the bench keeps
+// this form to measure it again on other machines.
+//
+//   // OT-GAN: X, X', Y, Y' through the critic in one call.
+//   std::vector<at::Tensor> e = otgan::nn::ApplyBatched(embed, {x, x2, y, y2});
+#ifndef OTGAN_LIB_NN_BATCHED_H_
+#define OTGAN_LIB_NN_BATCHED_H_
+
+#include <functional>
+#include <vector>
+
+#include <ATen/ATen.h>
+
+namespace otgan::nn {
+
+// f maps [n, ...] to [n, ...]. Throws c10::Error when `inputs` is empty, when
+// their trailing shapes differ, or when f does not return one row per input
+// row.
+std::vector<at::Tensor> ApplyBatched(const std::function<at::Tensor(const at::Tensor&)>& f,
+                                     const std::vector<at::Tensor>& inputs);
+
+}  // namespace otgan::nn
+
+#endif  // OTGAN_LIB_NN_BATCHED_H_
