@@ -33,6 +33,32 @@ absl::StatusOr<Run> LoadRun(const fs::path& root, const fs::path& dir) {
   OTGAN_ASSIGN_OR_RETURN(r.manifest, io::ReadManifest((dir / "manifest.json").string()));
   r.program = r.manifest.program;
   std::error_code ec;
+  if (fs::exists(dir / "manifest_resume.json", ec)) {
+    // A resumed run may have been extended (--resume --steps=N): its facts
+    // and flags describe the finished run, so they win over the first's.
+    OTGAN_ASSIGN_OR_RETURN(io::RunManifest resumed,
+                           io::ReadManifest((dir / "manifest_resume.json").string()));
+    if (resumed.program != r.manifest.program) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          (dir / "manifest_resume.json").string(), ": program ", resumed.program,
+          " differs from manifest.json's ", r.manifest.program));
+    }
+    auto merge = [](io::KeyValues& into, const io::KeyValues& from) {
+      for (const auto& [key, value] : from) {
+        if (key == "resume") continue;
+        auto it = std::find_if(into.begin(), into.end(),
+                               [&key = key](const auto& kv) { return kv.first == key; });
+        if (it == into.end()) {
+          into.emplace_back(key, value);
+        } else {
+          it->second = value;
+        }
+      }
+    };
+    merge(r.manifest.facts, resumed.facts);
+    merge(r.manifest.flags, resumed.flags);
+    r.resumed_command_line = resumed.command_line;
+  }
   if (fs::exists(dir / "metrics.csv", ec)) {
     OTGAN_ASSIGN_OR_RETURN(io::CsvTable t, io::ReadCsv((dir / "metrics.csv").string()));
     if (t.ColumnIndex("step") < 0) {

@@ -5,7 +5,10 @@
 // manifest.json. ScanResults parses every run's manifest.json and, when they
 // exist, metrics.csv and eval.json; a present but malformed file is an error
 // that names it (a missing optional file is not). Folders without a manifest
-// (results/bench) are skipped.
+// (results/bench) are skipped. A resumed run's manifest_resume.json (written
+// by `--resume`, which may extend the run with a larger --steps) overrides
+// the facts and flags of manifest.json key by key: the finished run's
+// total_steps, not the first sitting's.
 //
 // The manifest and eval.json are read through their typed structs
 // (lib/io/manifest.h, lib/eval/eval_report.h), so a renamed key is an error
@@ -37,6 +40,9 @@ struct Run {
   io::RunManifest manifest;
   std::optional<io::CsvTable> metrics;  // metrics.csv
   std::optional<eval::EvalReport> eval; // eval.json
+  // The command line of manifest_resume.json, when the run was resumed
+  // (its facts and flags, but --resume, are merged into `manifest`).
+  std::string resumed_command_line;
 
   // manifest.flags[key] / manifest.facts[key] ("" when absent).
   std::string Flag(const std::string& key) const { return manifest.Flag(key); }

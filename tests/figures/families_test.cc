@@ -223,3 +223,76 @@ TEST_F(FiguresFixture, VerdictFollowsTheRules) {
 
 }  // namespace
 }  // namespace otgan::figures
+
+namespace otgan::figures {
+namespace {
+
+TEST_F(FiguresFixture, ResumedManifestOverridesTheFirstSittingsFacts) {
+  AddRun("wgan_gp_mnist", "wgan_gp_mnist", "wgangp", "wgan_gp");
+  io::RunManifest first;
+  first.program = "wgan_gp_mnist";
+  first.command_line = "wgan_gp_mnist --budget=cpu";
+  first.flags = {{"steps", "0"}, {"resume", "false"}};
+  first.facts = {{"eval_dataset", "mnist"}, {"paper", "wgangp"}, {"method", "wgan_gp"},
+                 {"total_steps", "1500"}};
+  ASSERT_TRUE(io::WriteJsonFile((results_ / "wgan_gp_mnist" / "manifest.json").string(),
+                                io::ToJson(first)).ok());
+  io::RunManifest resumed = first;
+  resumed.command_line = "wgan_gp_mnist --budget=cpu --resume --steps=3500";
+  resumed.flags = {{"steps", "3500"}, {"resume", "true"}};
+  resumed.facts = {{"total_steps", "3500"}, {"precision", "fp32"}};
+  ASSERT_TRUE(io::WriteJsonFile((results_ / "wgan_gp_mnist" / "manifest_resume.json").string(),
+                                io::ToJson(resumed)).ok());
+  auto runs = plot::ScanResults(results_.string());
+  ASSERT_TRUE(runs.ok()) << runs.status();
+  ASSERT_EQ(runs->size(), 1u);
+  const plot::Run& r = (*runs)[0];
+  EXPECT_EQ(r.Fact("total_steps"), "3500");
+  EXPECT_EQ(r.Fact("precision"), "fp32");
+  EXPECT_EQ(r.Fact("paper"), "wgangp");  // kept from the first sitting
+  EXPECT_EQ(r.Flag("steps"), "3500");
+  EXPECT_EQ(r.Flag("resume"), "false");  // the run, not the sitting
+  EXPECT_EQ(r.manifest.command_line, "wgan_gp_mnist --budget=cpu");
+  EXPECT_EQ(r.resumed_command_line, "wgan_gp_mnist --budget=cpu --resume --steps=3500");
+
+  resumed.program = "wgan_mnist";
+  ASSERT_TRUE(io::WriteJsonFile((results_ / "wgan_gp_mnist" / "manifest_resume.json").string(),
+                                io::ToJson(resumed)).ok());
+  auto mismatched = plot::ScanResults(results_.string());
+  ASSERT_FALSE(mismatched.ok());
+  EXPECT_NE(std::string(mismatched.status().message()).find("manifest_resume.json"),
+            std::string::npos);
+}
+
+TEST_F(FiguresFixture, WganCriticQualityCorrelatesTheEstimateWithTheCurve) {
+  AddRun("wgan_mnist", "wgan_mnist", "wgan", "wgan");
+  WriteText(results_ / "wgan_mnist" / "metrics.csv",
+            "step,seconds,critic_loss,wasserstein_estimate,gen_loss\n"
+            "10,1,-0.8,0.8,0\n20,2,-0.8,0.8,0\n30,3,-0.6,0.6,0\n"
+            "40,4,-0.6,0.6,0\n50,5,-0.4,0.4,0\n60,6,-0.4,0.4,0\n");
+  // Means between curve points: 0.8, 0.6, 0.4 against W1 25, 20, 15 (r = 1).
+  AddCurve("wgan_mnist",
+           "0,0,1,1,900,1,0,0,30,11\n"
+           "20,2,1,2,600,1,0,0,25,11\n"
+           "40,4,1,3,300,1,0,0,20,11\n"
+           "60,6,1,4,100,1,0,0,15,11\n");
+  Context c = MakeContext();
+  ASSERT_TRUE(BuildWganCriticQuality(c).ok());
+  const Entry* e = c.Find("wgan_critic_quality");
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->status, "ok") << e->why;
+  EXPECT_NE(e->caption.find("with W1: 1.00"), std::string::npos) << e->caption;
+  EXPECT_NE(e->caption.find("(3 points)"), std::string::npos) << e->caption;
+}
+
+TEST_F(FiguresFixture, WganCriticQualityWithoutACurveIsNotYetRun) {
+  AddRun("wgan_mnist", "wgan_mnist", "wgan", "wgan");
+  Context c = MakeContext();
+  ASSERT_TRUE(BuildWganCriticQuality(c).ok());
+  const Entry* e = c.Find("wgan_critic_quality");
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->status, "not yet run");
+}
+
+}  // namespace
+}  // namespace otgan::figures

@@ -57,6 +57,7 @@ absl::Status BuildOtganBatchSweep(Context& c);  // sweeps.cc
 absl::Status BuildW1Chart(Context& c);       // w1.cc
 absl::Status BuildBench(Context& c);         // bench.cc: figures + tex/performance.tex
 absl::Status BuildComputeMatched(Context& c);  // compute_matched.cc: eval_curve.csv per method
+absl::Status BuildWganCriticQuality(Context& c);  // wgan_claim.cc: critic estimate vs quality
 absl::Status BuildSections(Context& c);      // tables.cc: tex/sec_*.tex, tex/app_*.tex, samples, w1
 absl::Status BuildVerdict(Context& c);       // verdict.cc: tex/verdict.{csv,tex}
 absl::Status BuildDiscussion(Context& c);    // discussion.cc: tex/numbers, discussion
