@@ -79,11 +79,11 @@ absl::StatusOr<WganGpConfig> ConfigFromFlags(const CommonConfig& c) {
   OTGAN_RETURN_IF_ERROR(CheckPositive("dim", w.dim));
   OTGAN_RETURN_IF_ERROR(CheckPositive("latent", w.latent));
 
-  // Smoke: a pipeline check; cpu: 1500 generator iterations, about 1.5 h at
-  // one thread beside a second run (3.2-3.6 s per iteration, README; the
+  // Smoke: a pipeline check; cpu: 3500 generator iterations, about 1.7 h at
+  // one thread (1.5-2 s per iteration beside a second run, README; the
   // evaluation curve says what more steps would give); paper: 200k generator
   // iterations (gan_mnist.py ITERS = 200000).
-  w.trainer = TrainerConfigFor(c, StepsFor(c, 20, 1500, 200000), /*smoke=*/{10, 10, 0},
+  w.trainer = TrainerConfigFor(c, StepsFor(c, 20, 3500, 200000), /*smoke=*/{10, 10, 0},
                                /*other=*/{10, 50, 250});
   return w;
 }

@@ -44,15 +44,15 @@ RUNS=(
   "sinkhorn_gan_mnist|sinkhorn_gan_mnist|"
   "otgan_mnist|otgan_mnist|"
   "otgan_mog|otgan_mog|"
-  "wgan_mnist|wgan_mnist|"
-  "wgan_gp_mnist|wgan_gp_mnist|"
+  "wgan_mnist|wgan_mnist|--eval_samples=50000"
+  "wgan_gp_mnist|wgan_gp_mnist|--eval_samples=50000"
   "wgan_gp_toy_8gaussians|wgan_gp_toy|--dataset=8gaussians"
   "wgan_gp_toy_25gaussians|wgan_gp_toy|--dataset=25gaussians"
   "wgan_gp_toy_swissroll|wgan_gp_toy|--dataset=swissroll"
-  "assigner_mnist_square|assigner_mnist|--cost=square"
-  "assigner_mnist_ssim|assigner_mnist|--cost=ssim"
-  "assigner_fashion_square|assigner_fashion|--cost=square"
-  "assigner_fashion_ssim|assigner_fashion|--cost=ssim"
+  "assigner_mnist_square|assigner_mnist|--cost=square --eval_samples=50000"
+  "assigner_mnist_ssim|assigner_mnist|--cost=ssim --eval_samples=50000"
+  "assigner_fashion_square|assigner_fashion|--cost=square --eval_samples=50000"
+  "assigner_fashion_ssim|assigner_fashion|--cost=ssim --eval_samples=50000"
 )
 
 run() {
@@ -70,9 +70,6 @@ for entry in "${RUNS[@]}"; do
   out="runs/$name/$budget"
   # shellcheck disable=SC2206
   args=(--budget="$budget" --out="$out" $flags)
-  # The code schedule's 25 initial 100-critic-step bursts alone take the whole
-  # cpu budget of wgan_mnist here, so its cpu run uses the paper's n_critic 5.
-  if [[ "$budget" == cpu && "$target" == wgan_mnist ]]; then args+=(--schedule=paper); fi
   args+=("${extra[@]}")
   start=$(date +%s)
   run bazel run //replications:"$target" -- "${args[@]}"
