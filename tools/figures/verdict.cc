@@ -315,8 +315,9 @@ absl::Status BuildVerdict(Context& c) {
     if (checks.empty()) {
       ours.push_back(Summary(runs));
       published.push_back("no number (samples only)");
-      for (const auto& [id, width] : sec.sweep_figures) add_figure(id);
     }
+    // The section's own figures (sweeps, the WGAN claim) show the claim too.
+    for (const auto& [id, width] : sec.sweep_figures) add_figure(id);
     std::string see = "\\S\\ref{sec:" + sec.key + "}";
     if (!figs.empty()) {
       std::vector<std::string> refs;
