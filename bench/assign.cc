@@ -13,7 +13,10 @@
 // and gemm_gflops (the bare matrix products over the same chunks), and
 // cpu_seconds (process CPU time per assignment, mean over the repeats: about
 // threads x seconds on an idle machine; less means other processes took the
-// cores) with gflops_per_cpu_second, the rate per core actually received.
+// cores) with gflops_per_cpu_second, the rate per core actually received, and
+// the same two for the bare products (gemm_cpu_seconds,
+// gemm_gflops_per_cpu_second), so that the two rates compare on a shared
+// machine too.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -90,6 +93,7 @@ absl::Status Run() {
     }
     const double cpu = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC / repeats;
     at::Tensor block;
+    const std::clock_t g0 = std::clock();
     for (int r = 0; r < repeats; ++r) {
       const auto t0 = std::chrono::steady_clock::now();
       for (int64_t i0 = 0; i0 < n; i0 += chunk) {
@@ -97,15 +101,17 @@ absl::Status Run() {
       }
       t_gemm.push_back(Seconds(t0));
     }
+    const double gemm_cpu = static_cast<double>(std::clock() - g0) / CLOCKS_PER_SEC / repeats;
     const double s = Median(t_assign), g = Median(t_gemm);
     std::printf(
         "{\"bench\": \"assign\", \"n\": %lld, \"m\": %lld, \"d\": %lld, \"threads\": %d, "
         "\"chunk_rows\": %lld, \"seconds\": %.4f, \"gflops\": %.1f, \"gemm_seconds\": %.4f, "
         "\"gemm_gflops\": %.1f, \"cpu_seconds\": %.4f, \"gflops_per_cpu_second\": %.1f, "
+        "\"gemm_cpu_seconds\": %.4f, \"gemm_gflops_per_cpu_second\": %.1f, "
         "\"max_count_sum\": %lld}\n",
         static_cast<long long>(n), static_cast<long long>(m), static_cast<long long>(d), threads,
         static_cast<long long>(chunk), s, flops / s / 1e9, g, flops / g / 1e9, cpu,
-        flops / cpu / 1e9, static_cast<long long>(checksum));
+        flops / cpu / 1e9, gemm_cpu, flops / gemm_cpu / 1e9, static_cast<long long>(checksum));
     std::fflush(stdout);
   }
   return absl::OkStatus();

@@ -7,12 +7,12 @@
 // the separate calls up to floating-point rounding (the kernels may block a
 // larger product differently).
 //
-// Measured, not assumed (bench/train_step --otgan_one_call, results/bench/
-// otgan_one_call.jsonl): on this 2-core CPU one call of OT-GAN's MNIST critic
-// on 4 x 256 images is slower than four calls of 256 (oneDNN's convolutions
-// at batch 1024 leave the caches and their >32 MB buffers are mmap'd afresh
-// each time), so the replications keep one call per batch; the bench keeps
-// this form to measure it again on other machines.
+// Measured, not assumed (bench/train_step --otgan_one_call,
+// results/bench/train_step_otgan_one_call.jsonl): on this 2-core CPU one call
+// of OT-GAN's MNIST critic on 4 x 256 images is 2.6x slower than four calls of
+// 256 (oneDNN's convolutions at batch 1024 leave the caches and their >32 MB
+// buffers are mmap'd afresh each time), so the replications keep one call per
+// batch; the bench keeps this form to measure it again on other machines.
 //
 //   // OT-GAN: X, X', Y, Y' through the critic in one call.
 //   std::vector<at::Tensor> e = otgan::nn::ApplyBatched(embed, {x, x2, y, y2});

@@ -211,11 +211,61 @@ absl::StatusOr<std::string> TrainStepTex(const Context& c) {
          tabular + "\\end{table}\n\n";
 }
 
+// The assigner's assignment step against the bare matrix products of the
+// same chunks (results/bench/assign.jsonl, //bench:assign).
+absl::StatusOr<std::string> AssignTex(const Context& c) {
+  const fs::path path = fs::path(c.results()) / "bench" / "assign.jsonl";
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    return absl::StrCat("\\noindent Assignment benchmark (results/bench/assign.jsonl): ",
+                        kNotYetRun, ".\n\n");
+  }
+  OTGAN_ASSIGN_OR_RETURN(std::vector<io::Json> lines, plot::ReadJsonLines(path.string()));
+  CsvTableSpec t;
+  t.name = "bench_assign";
+  t.columns = {"n", "m", "d", "threads", "seconds", "gflops", "gemm_gflops", "share_of_gemm",
+               "gflops_per_cpu_second", "gemm_gflops_per_cpu_second", "share_of_gemm_per_cpu"};
+  t.column_types = "rrrrrrrrrrr";
+  t.head = "N & M & d & threads & seconds & GFLOP/s & GEMM GFLOP/s & of GEMM & "
+           "GFLOP/CPU-s & GEMM GFLOP/CPU-s & of GEMM";
+  for (const io::Json& j : lines) {
+    const auto n = Number(j, "n"), g = Number(j, "gflops"), gg = Number(j, "gemm_gflops");
+    if (!n || !g || !gg) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path.string(), ": expected n, gflops and gemm_gflops in every line: ",
+          io::DumpJson(j, -1)));
+    }
+    t.rows.push_back({absl::StrFormat("%.0f", *n),
+                      absl::StrFormat("%.0f", Number(j, "m").value_or(NAN)),
+                      absl::StrFormat("%.0f", Number(j, "d").value_or(NAN)),
+                      absl::StrFormat("%.0f", Number(j, "threads").value_or(NAN)),
+                      absl::StrFormat("%.2f", Number(j, "seconds").value_or(NAN)),
+                      absl::StrFormat("%.0f", *g), absl::StrFormat("%.0f", *gg),
+                      absl::StrFormat("%.0f\\%%", 100 * *g / *gg),
+                      absl::StrFormat("%.0f", Number(j, "gflops_per_cpu_second").value_or(NAN)),
+                      absl::StrFormat("%.0f",
+                                      Number(j, "gemm_gflops_per_cpu_second").value_or(NAN)),
+                      absl::StrFormat("%.0f\\%%",
+                                      100 * Number(j, "gflops_per_cpu_second").value_or(NAN) /
+                                          Number(j, "gemm_gflops_per_cpu_second").value_or(NAN))});
+  }
+  OTGAN_ASSIGN_OR_RETURN(std::string tabular, CsvTabular(c, t));
+  return "\\begin{table}[htbp]\\centering\\small\n\\caption{The assigner's assignment step: "
+         "N generated points against M real ones, $\\arg\\min_j 0.1\\|x_i - y_j\\|^2 + "
+         "\\psi_j$ by chunks of one matrix product and a row argmin, beside the bare matrix "
+         "products of the same chunks (results/bench/assign.jsonl, \\texttt{bazel run "
+         "//bench:assign}; median of the repeats; the rates per CPU-second divide by the "
+         "process's CPU time, so they compare on a shared machine; COMMAND says the load).}\n" +
+         tabular + "\\end{table}\n\n";
+}
+
 }  // namespace
 
 // tex/performance.tex: the benchmark tables (rows in tex/bench_*.csv) and figures.
 absl::Status WritePerformanceTex(const Context& c) {
   OTGAN_ASSIGN_OR_RETURN(std::string perf, TrainStepTex(c));
+  OTGAN_ASSIGN_OR_RETURN(const std::string assign, AssignTex(c));
+  perf += assign;
   if (c.bench_sinkhorn.empty()) {
     perf += absl::StrCat("\\noindent Sinkhorn benchmark (results/bench/sinkhorn.jsonl): ",
                          kNotYetRun, ".\n\n");
