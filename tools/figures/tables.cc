@@ -289,7 +289,10 @@ absl::Status BuildSections(Context& c) {
     OTGAN_ASSIGN_OR_RETURN(std::string assigner, AssignerTable(c, "sec_" + sec.key + "_assigner", v));
     s += assigner;
     for (const Run* r : v) {
-      if (IsToyDataset(DatasetOf(*r))) s += c.FigureTex("toy_" + Slug(r->name), 0.7);
+      if (IsToyDataset(DatasetOf(*r))) {
+        s += c.FigureTex("toy_" + Slug(r->name), 0.7);
+        s += c.FigureTex("toy_curve_" + Slug(r->name), 0.9);
+      }
     }
     for (const Run* r : v) app += c.FigureTex("curves_" + Slug(r->name), 0.9);
     OTGAN_RETURN_IF_ERROR(c.PutTex("sec_" + sec.key + ".tex", s));

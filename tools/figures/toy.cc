@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "lib/data/toy.h"
+#include "lib/io/csv.h"
 #include "lib/io/json.h"
 #include "lib/io/npy.h"
 #include "lib/util/status.h"
@@ -102,11 +103,63 @@ absl::Status Toy(Context& c, const Run& r) {
   return c.Render(id, title, caption + ".", f);
 }
 
+// The toy's evaluation curve (eval_curve.csv, lib/eval/toy_eval_curve.h):
+// W2 and its floor, and (Gaussian mixtures) modes covered and the
+// high-quality fraction, against generator iterations. Runs without a curve
+// get no figure.
+absl::Status ToyCurve(Context& c, const Run& r) {
+  const std::string path = r.File("eval_curve.csv");
+  if (path.empty()) return absl::OkStatus();
+  OTGAN_ASSIGN_OR_RETURN(io::CsvTable t, io::ReadCsv(path));
+  const int step = t.ColumnIndex("step"), w2 = t.ColumnIndex("w2"),
+            floor = t.ColumnIndex("w2_floor"), modes = t.ColumnIndex("modes_covered"),
+            hq = t.ColumnIndex("high_quality_fraction");
+  if (step < 0 || w2 < 0 || floor < 0 || t.rows.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": expected the columns step, w2 and w2_floor and at least one row"));
+  }
+  const std::string id = "toy_curve_" + Slug(r.name);
+  const std::string title = "Evaluation curve of " + r.name;
+  Figure f;
+  f.AddData("c", t.rows);
+  const bool has_modes = modes >= 0 && hq >= 0;
+  f.width_in = has_modes ? 8 : 4.5;
+  f.height_in = 3;
+  std::string s = absl::StrFormat("set multiplot layout 1,%d title %s\n", has_modes ? 2 : 1,
+                                  Quote(title + " (1000 points)"));
+  s += "set grid\nset key top right font ',8'\nset xlabel 'generator iteration'\n";
+  absl::StrAppend(&s, "set ylabel 'exact W2'\nplot $c using ", step + 1, ":", w2 + 1,
+                  " with linespoints pt 7 ps 0.4 lc rgb '#1f77b4' title 'W2', $c using ",
+                  step + 1, ":", floor + 1,
+                  " with lines dt 2 lc rgb '#555555' title 'floor (two target samples)'\n");
+  std::string caption = absl::StrCat("Evaluation curve of \\texttt{", Tex(r.name),
+                                     "} (eval\\_curve.csv, 1000 points from fixed latents): "
+                                     "exact W2 to a fixed target sample beside its floor");
+  if (has_modes) {
+    absl::StrAppend(&s, "set key bottom right\nset ylabel 'modes covered'\n",
+                    "set y2label 'high quality (%)'\n",
+                    "set y2tics\nset ytics nomirror\nset yrange [0:*]\nset y2range [0:100]\n",
+                    "plot $c using ", step + 1, ":", modes + 1,
+                    " with linespoints pt 7 ps 0.4 lc rgb '#d62728' title 'modes covered', $c "
+                    "using ",
+                    step + 1, ":($", hq + 1,
+                    "*100) axes x1y2 with linespoints pt 5 ps 0.4 lc rgb '#2ca02c' title "
+                    "'high quality'\n");
+    caption += "; modes covered (at least 0.1 n / K points within 3 sigma of a centre) and "
+               "the fraction of points within 3 sigma of any centre";
+  }
+  f.script = s + "unset multiplot\n";
+  return c.Render(id, title, caption + ".", f);
+}
+
 }  // namespace
 
 absl::Status BuildToys(Context& c) {
   for (const Run& r : c.runs()) {
-    if (r.Group().empty() && IsToyDataset(DatasetOf(r))) OTGAN_RETURN_IF_ERROR(Toy(c, r));
+    if (r.Group().empty() && IsToyDataset(DatasetOf(r))) {
+      OTGAN_RETURN_IF_ERROR(Toy(c, r));
+      OTGAN_RETURN_IF_ERROR(ToyCurve(c, r));
+    }
   }
   return absl::OkStatus();
 }
