@@ -344,6 +344,10 @@ absl::StatusOr<data::ImageDataset> LoadMnistTrain(const CommonConfig& config) {
   return data::LoadImageDataset(opt);
 }
 
+LatentDrawFn NormalLatents(int64_t latent) {
+  return [latent](int64_t n, at::Generator& g) { return at::randn({n, latent}, g, at::kFloat); };
+}
+
 absl::Status WriteEvalSamplesOf(const CommonConfig& config, const LatentDrawFn& draw,
                                 const GenerateFn& generate, int64_t chunk) {
   at::Tensor eval;
@@ -453,18 +457,14 @@ absl::Status AttachToyEvalCurve(const CommonConfig& config, int64_t total_steps,
   SetCurve(
       config, every, trainer, shared->MetricNames(), shared->Description(),
       [shared](const at::Tensor& x) { return shared->Evaluate(x); },
-      [latent](int64_t n, at::Generator& g) { return at::randn({n, latent}, g, at::kFloat); },
-      generate);
+      NormalLatents(latent), generate);
   return absl::OkStatus();
 }
 
 absl::Status AttachEvalCurve(const CommonConfig& config, int64_t total_steps,
                              train::Trainer& trainer, const EvalCurveTarget& target,
                              int64_t latent, const GenerateFn& generate) {
-  return AttachEvalCurve(
-      config, total_steps, trainer, target,
-      [latent](int64_t n, at::Generator& g) { return at::randn({n, latent}, g, at::kFloat); },
-      generate);
+  return AttachEvalCurve(config, total_steps, trainer, target, NormalLatents(latent), generate);
 }
 
 }  // namespace otgan::replications

@@ -211,10 +211,13 @@ absl::Status WriteEvalSamples(const CommonConfig& config, int64_t latent,
 // no autograd, and written to <run_dir>/samples_eval.npy as `generate`
 // returns them (moved to the CPU).
 //
-//   OTGAN_RETURN_IF_ERROR(WriteEvalSamplesOf(config,
-//       [&](int64_t n, at::Generator& g) { return at::randn({n, latent}, g, at::kFloat); },
+//   OTGAN_RETURN_IF_ERROR(WriteEvalSamplesOf(config, NormalLatents(latent),
 //       [&](const at::Tensor& z) { return gen->forward(z); }));
 using LatentDrawFn = std::function<at::Tensor(int64_t n, at::Generator& gen)>;
+
+// The draw of n latents z ~ N(0, I_latent), float32, from g.
+LatentDrawFn NormalLatents(int64_t latent);
+
 absl::Status WriteEvalSamplesOf(const CommonConfig& config, const LatentDrawFn& draw,
                                 const GenerateFn& generate, int64_t chunk = 0);
 

@@ -228,7 +228,7 @@ absl::Status Run(const CommonConfig& common) {
                  .latents = [&] { return at::randn({cfg.batch_size, cfg.latent}, zopt); }}));
 
   return WriteEvalSamplesOf(
-      common, [&](int64_t n, at::Generator& g) { return at::randn({n, cfg.latent}, g, at::kFloat); },
+      common, NormalLatents(cfg.latent),
       [&](const at::Tensor& z) { return gen->forward(z); });
 }
 

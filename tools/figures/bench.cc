@@ -230,6 +230,8 @@ absl::StatusOr<std::string> AssignTex(const Context& c) {
            "GFLOP/CPU-s & GEMM GFLOP/CPU-s & of GEMM";
   for (const io::Json& j : lines) {
     const auto n = Number(j, "n"), g = Number(j, "gflops"), gg = Number(j, "gemm_gflops");
+    const double per_cpu = Number(j, "gflops_per_cpu_second").value_or(NAN);
+    const double gemm_per_cpu = Number(j, "gemm_gflops_per_cpu_second").value_or(NAN);
     if (!n || !g || !gg) {
       return absl::InvalidArgumentError(absl::StrCat(
           path.string(), ": expected n, gflops and gemm_gflops in every line: ",
@@ -242,12 +244,8 @@ absl::StatusOr<std::string> AssignTex(const Context& c) {
                       absl::StrFormat("%.2f", Number(j, "seconds").value_or(NAN)),
                       absl::StrFormat("%.0f", *g), absl::StrFormat("%.0f", *gg),
                       absl::StrFormat("%.0f\\%%", 100 * *g / *gg),
-                      absl::StrFormat("%.0f", Number(j, "gflops_per_cpu_second").value_or(NAN)),
-                      absl::StrFormat("%.0f",
-                                      Number(j, "gemm_gflops_per_cpu_second").value_or(NAN)),
-                      absl::StrFormat("%.0f\\%%",
-                                      100 * Number(j, "gflops_per_cpu_second").value_or(NAN) /
-                                          Number(j, "gemm_gflops_per_cpu_second").value_or(NAN))});
+                      absl::StrFormat("%.0f", per_cpu), absl::StrFormat("%.0f", gemm_per_cpu),
+                      absl::StrFormat("%.0f\\%%", 100 * per_cpu / gemm_per_cpu)});
   }
   OTGAN_ASSIGN_OR_RETURN(std::string tabular, CsvTabular(c, t));
   return "\\begin{table}[htbp]\\centering\\small\n\\caption{The assigner's assignment step: "
