@@ -55,6 +55,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -87,6 +88,9 @@ ABSL_FLAG(std::string, methods,
 ABSL_FLAG(bool, otgan_one_call, false,
           "also time the OT-GAN updates with the four batches through the critic in one call "
           "and Y, Y' from one generator call (lib/nn/batched.h): keys *_one_call");
+ABSL_FLAG(std::vector<std::string>, otgan_chunks, {},
+          "also time the OT-GAN updates with each batch of 256 through the nets in chunks of "
+          "these many rows (lib/nn/batched.h ApplyChunked), e.g. 128,64,32: keys *_chunkN");
 ABSL_FLAG(otgan::train::Precision, precision, otgan::train::Precision::kFp32,
           "fp32 | bf16: the nets' forward passes (and their backward) under bfloat16 autocast, "
           "as the replications' --precision (lib/train/precision.h); the Python reference "
@@ -98,7 +102,8 @@ ABSL_FLAG(std::string, python, "/usr/bin/python3",
 ABSL_FLAG(std::string, profile, "",
           "after timing, run one step of this method under LibTorch's autograd profiler and "
           "print its top operators by self time (kind \"profile\")");
-ABSL_FLAG(std::string, out, "", "also write the JSON lines to this file (relative to the workspace)");
+ABSL_FLAG(std::string, out, "",
+          "also write the JSON lines to this file (relative to the workspace)");
 
 namespace otgan::bench {
 namespace {
@@ -113,8 +118,7 @@ double Median(std::vector<double> v) {
 
 // Median wall milliseconds of fn over `iters` runs after `warmup` runs; the
 // timed runs stop early once they took max_seconds in all (at least one runs).
-double TimeMs(const std::function<void()>& fn, int warmup, int iters,
-              double max_seconds = 1e30) {
+double TimeMs(const std::function<void()>& fn, int warmup, int iters, double max_seconds = 1e30) {
   for (int i = 0; i < warmup; ++i) fn();
   std::vector<double> ms;
   double total = 0;
@@ -219,8 +223,7 @@ Method WganMnist(bool gp) {
         loss = train::WganCriticLoss(out.narrow(0, 0, batch), out.narrow(0, batch, batch));
       }
       if (gp) {
-        loss = loss + train::GradientPenalty(Df,
-                                             real, fake, 10.0);
+        loss = loss + train::GradientPenalty(Df, real, fake, 10.0);
       }
       dopt->zero_grad();
       loss.backward();
@@ -255,7 +258,9 @@ Method WganMnist(bool gp) {
 // generator call (lib/nn/batched.h; --otgan_one_call); else one call per batch,
 // what otgan_family runs: on this CPU the one call is slower (oneDNN's
 // convolutions at batch 1024 leave the caches; measured in results/bench).
-Method Otgan(bool mnist, bool critic_update, bool one_call) {
+// chunk > 0: each batch of 256 through the critic and the generator in chunks
+// of that many rows (ApplyChunked; --otgan_chunks).
+Method Otgan(bool mnist, bool critic_update, bool one_call, int64_t chunk = 0) {
   const int64_t batch = 256;
   ot::SinkhornOptions sk;
   sk.eps = mnist ? 1.0 / 500 : 1.0 / 50;
@@ -271,6 +276,12 @@ Method Otgan(bool mnist, bool critic_update, bool one_call) {
     auto d = std::make_shared<nn::OtganCritic>(128);
     generate = Forward(g);
     embed = Forward(d);
+    if (chunk > 0) {
+      generate = [f = generate, chunk](const at::Tensor& z) {
+        return nn::ApplyChunked(f, z, chunk);
+      };
+      embed = [f = embed, chunk](const at::Tensor& x) { return nn::ApplyChunked(f, x, chunk); };
+    }
     real = [batch] { return at::rand({batch, 1, 28, 28}) * 2 - 1; };
     latents = [batch] { return at::rand({batch, 100}) * 2 - 1; };
     gparams = (*g)->parameters();
@@ -279,7 +290,8 @@ Method Otgan(bool mnist, bool critic_update, bool one_call) {
          ConvMacs(16, 1, 5, 28);
     dm = ConvMacs(1, 32, 5, 28) + ConvMacs(64, 64, 5, 14) + ConvMacs(128, 128, 5, 7);
   } else {
-    auto g = std::make_shared<nn::Mlp>(nn::MlpOptions{.in = 256, .hidden = {128, 128, 128}, .out = 2});
+    auto g =
+        std::make_shared<nn::Mlp>(nn::MlpOptions{.in = 256, .hidden = {128, 128, 128}, .out = 2});
     auto d = std::make_shared<nn::Mlp>(nn::MlpOptions{.in = 2, .hidden = {32, 32, 32}, .out = 16});
     generate = Forward(g);
     const train::TensorFn critic = Forward(d);
@@ -298,8 +310,7 @@ Method Otgan(bool mnist, bool critic_update, bool one_call) {
     const std::vector<at::Tensor> e =
         one_call ? nn::ApplyBatched(embed, {x, x2, y, y2})
                  : std::vector<at::Tensor>{embed(x), embed(x2), embed(y), embed(y2)};
-    return ot::MinibatchEnergyDistance(e[0], e[1], e[2], e[3], cost, sk,
-                                       ot::GradMode::kEnvelope);
+    return ot::MinibatchEnergyDistance(e[0], e[1], e[2], e[3], cost, sk, ot::GradMode::kEnvelope);
   };
   auto generate_pair = [=] {
     const at::Tensor z = latents(), z2 = latents();
@@ -331,11 +342,13 @@ Method Otgan(bool mnist, bool critic_update, bool one_call) {
     };
     m.gflop = 2 * batch * (2 * gm * 3 + 2 * dm * 3 + 2 * dm) / 1e9;
   }
-  m.what = absl::StrCat(critic_update ? "critic" : "generator",
-                        " update: 4 batches of 256 through the critic ",
-                        one_call ? "in one call" : "in four calls", ", 6 Sinkhorn solves (",
-                        mnist ? "eps 1/500, 500 iterations, cosine" : "eps 1/50, 10 iterations, sq. L2",
-                        " cost, envelope gradient)");
+  m.what = absl::StrCat(
+      critic_update ? "critic" : "generator", " update: 4 batches of 256 through the critic ",
+      one_call ? "in one call" : "in four calls",
+      chunk > 0 ? absl::StrCat(" of ", batch / chunk, " chunks of ", chunk) : "",
+      ", 6 Sinkhorn solves (",
+      mnist ? "eps 1/500, 500 iterations, cosine" : "eps 1/50, 10 iterations, sq. L2",
+      " cost, envelope gradient)");
   return m;
 }
 
@@ -378,10 +391,11 @@ Method AssignerMnist() {
   const int64_t m_real = 5000, n = 5000, chunk = 500, latent = 250, gen_batch = 50;
   const int assigner_steps = 5;
   auto g = std::make_shared<nn::LaschosGenerator>(latent);
-  auto psi_net = std::make_shared<nn::Mlp>(nn::MlpOptions{.in = 1024,
-                                                          .hidden = {512, 512, 512, 512},
-                                                          .out = 1,
-                                                          .activation = nn::Activation::kLeakyReLU});
+  auto psi_net =
+      std::make_shared<nn::Mlp>(nn::MlpOptions{.in = 1024,
+                                               .hidden = {512, 512, 512, 512},
+                                               .out = 1,
+                                               .activation = nn::Activation::kLeakyReLU});
   std::shared_ptr<torch::optim::Optimizer> gopt =
       Opt(train::LaschosGeneratorRmsProp(), (*g)->parameters());
   std::shared_ptr<torch::optim::Optimizer> popt =
@@ -406,8 +420,8 @@ Method AssignerMnist() {
         torch::NoGradGuard no_grad;
         at::Tensor z = draw(chunk);
         at::Tensor fake = generate(z);
-        ot::SemiDiscreteAssignment s = ot::AssignSemiDiscrete(
-            fake.reshape({chunk, -1}), real_flat, psi, ot::CostKind::kSqEuclidean, 0.1);
+        ot::SemiDiscreteAssignment s = ot::AssignSemiDiscrete(fake.reshape({chunk, -1}), real_flat,
+                                                              psi, ot::CostKind::kSqEuclidean, 0.1);
         counts += s.counts;
         if (last) {
           zs.push_back(z);
@@ -434,8 +448,9 @@ Method AssignerMnist() {
   const double pm = MlpMacs(1024, {512, 512, 512, 512}, 1);
   const double assign = static_cast<double>(n) * m_real * 1024;  // the x y^T of the sq. distances
   m.gflop = 2 * (assigner_steps * (m_real * pm * 3 + n * gm + assign) + n * gm * 3) / 1e9;
-  m.what = "1 main loop at N = M = 5000: 5 assigner steps (chunks of 500) + 100 generator steps "
-           "of batch 50";
+  m.what =
+      "1 main loop at N = M = 5000: 5 assigner steps (chunks of 500) + 100 generator steps "
+      "of batch 50";
   return m;
 }
 
@@ -461,9 +476,9 @@ Method WganGpToy() {
         fake = Gf(at::randn({batch, 2}));
       }
       const at::Tensor out = Df(at::cat({real, fake}, 0)).reshape({-1});
-      at::Tensor loss = train::WganCriticLoss(out.narrow(0, 0, batch), out.narrow(0, batch, batch)) +
-                        train::GradientPenalty(Df,
-                                               real, fake, 0.1);
+      at::Tensor loss =
+          train::WganCriticLoss(out.narrow(0, 0, batch), out.narrow(0, batch, batch)) +
+          train::GradientPenalty(Df, real, fake, 0.1);
       dopt->zero_grad();
       loss.backward();
       dopt->step();
@@ -526,7 +541,9 @@ std::vector<io::Json> ProfileStep(const std::function<void()>& step, const std::
   std::sort(sorted.begin(), sorted.end(),
             [](const auto& a, const auto& b) { return a.second.self_us > b.second.self_us; });
   std::vector<io::Json> out;
-  out.push_back(io::Json{{"kind", "profile_total"}, {"method", name}, {"wall_ms", wall_ms},
+  out.push_back(io::Json{{"kind", "profile_total"},
+                         {"method", name},
+                         {"wall_ms", wall_ms},
                          {"self_ms_sum", self_sum / 1e3}});
   for (int i = 0; i < top && i < static_cast<int>(sorted.size()); ++i) {
     const auto& [op, a] = sorted[i];
@@ -544,9 +561,9 @@ std::vector<io::Json> ProfileStep(const std::function<void()>& step, const std::
 // ---- the Python reference, run as a subprocess ----
 std::string ReferenceScript(const char* argv0) {
   namespace fs = std::filesystem;
-  std::vector<fs::path> candidates = {fs::path("bench/train_step_reference.py"),
-                                      fs::path(std::string(argv0) + ".runfiles") / "otgan" /
-                                          "bench/train_step_reference.py"};
+  std::vector<fs::path> candidates = {
+      fs::path("bench/train_step_reference.py"),
+      fs::path(std::string(argv0) + ".runfiles") / "otgan" / "bench/train_step_reference.py"};
   const std::string root = WorkspaceRoot();
   if (!root.empty()) candidates.push_back(fs::path(root) / "bench/train_step_reference.py");
   for (const auto& p : candidates) {
@@ -559,18 +576,16 @@ std::string ReferenceScript(const char* argv0) {
 // method -> milliseconds from the reference's JSON lines.
 absl::StatusOr<std::map<std::string, double>> RunReference(const std::string& python,
                                                            const std::string& script,
-                                                           const std::string& methods,
-                                                           int threads, int warmup, int iters,
+                                                           const std::string& methods, int threads,
+                                                           int warmup, int iters,
                                                            double max_seconds) {
   // OPENBLAS_NUM_THREADS: Python's torch.set_num_threads, like
   // at::set_num_threads, leaves OpenBLAS's own pool at all cores; the C++
   // side sizes it through ConfigureThreads, so the reference gets the same.
-  const std::string cmd =
-      absl::StrCat("OPENBLAS_NUM_THREADS=", threads, " '", python, "' '", script,
-                   "' --threads=", threads,
-                   " --precision=", train::PrecisionName(absl::GetFlag(FLAGS_precision)),
-                   " --warmup=", warmup,
-                   " --iters=", iters, " --max_seconds=", max_seconds, " --methods=", methods);
+  const std::string cmd = absl::StrCat(
+      "OPENBLAS_NUM_THREADS=", threads, " '", python, "' '", script, "' --threads=", threads,
+      " --precision=", train::PrecisionName(absl::GetFlag(FLAGS_precision)), " --warmup=", warmup,
+      " --iters=", iters, " --max_seconds=", max_seconds, " --methods=", methods);
   std::fprintf(stderr, "reference: %s\n", cmd.c_str());
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) return absl::InternalError(absl::StrCat("cannot run ", cmd));
@@ -584,7 +599,8 @@ absl::StatusOr<std::map<std::string, double>> RunReference(const std::string& py
   std::map<std::string, double> ms;
   for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
     OTGAN_ASSIGN_OR_RETURN(io::Json j, io::ParseJson(std::string_view(line.data(), line.size())));
-    if (j.contains("method") && j.contains("ms")) ms[j["method"].get<std::string>()] = j["ms"].get<double>();
+    if (j.contains("method") && j.contains("ms"))
+      ms[j["method"].get<std::string>()] = j["ms"].get<double>();
   }
   return ms;
 }
@@ -650,7 +666,10 @@ absl::Status Run(const char* argv0) {
     for (const L& l : {L{"wgan_gp.up1", 256, 128, 4}, L{"wgan_gp.up2", 128, 64, 7},
                        L{"wgan_gp.up3", 64, 1, 14}, L{"laschos.up1", 256, 128, 4},
                        L{"laschos.up2", 128, 64, 8}, L{"laschos.up3", 64, 1, 16}}) {
-      auto opts = torch::nn::ConvTranspose2dOptions(l.cin, l.cout, 5).stride(2).padding(2).output_padding(1);
+      auto opts = torch::nn::ConvTranspose2dOptions(l.cin, l.cout, 5)
+                      .stride(2)
+                      .padding(2)
+                      .output_padding(1);
       torch::nn::ConvTranspose2d plain(opts);
       nn::FastConvTranspose2d fast(opts);
       const at::Tensor x = at::randn({50, l.cin, l.hw, l.hw}).requires_grad_(true);
@@ -692,6 +711,17 @@ absl::Status Run(const char* argv0) {
         parts.push_back({name + ".critic_update_one_call", Otgan(mnist, true, true)});
         parts.push_back({name + ".gen_update_one_call", Otgan(mnist, false, true)});
       }
+      for (const std::string& c : absl::GetFlag(FLAGS_otgan_chunks)) {
+        int64_t chunk = 0;
+        if (!absl::SimpleAtoi(c, &chunk) || chunk <= 0 || chunk > 256) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("--otgan_chunks: '", c, "' is not a row count in 1..256"));
+        }
+        parts.push_back(
+            {absl::StrCat(name, ".critic_update_chunk", chunk), Otgan(mnist, true, false, chunk)});
+        parts.push_back(
+            {absl::StrCat(name, ".gen_update_chunk", chunk), Otgan(mnist, false, false, chunk)});
+      }
     }
     if (name == "sinkhorn_gan_mnist") parts = {{name, SinkhornGanMnist()}};
     if (name == "assigner_mnist") parts = {{name, AssignerMnist()}};
@@ -708,14 +738,24 @@ absl::Status Run(const char* argv0) {
       // One generator iteration: a generator update plus a third of a critic
       // update (otgan_mnist's 3:1 schedule) or a whole one (otgan_mog's 1:1).
       const double share = name == "otgan_mnist" ? 1.0 / 3 : 1.0;
-      const std::string c = name + ".critic_update", g = name + ".gen_update";
-      cpp_ms[name] = cpp_ms[g] + cpp_ms[c] * share;
-      methods[name] = Method{nullptr, methods[g].gflop + methods[c].gflop * share,
-                             name == "otgan_mnist"
-                                 ? "one generator iteration of the 3:1 schedule: generator "
-                                   "update + critic update / 3"
-                                 : "one iteration of the 1:1 schedule: generator update + "
-                                   "critic update"};
+      std::vector<std::string> variants = {""};
+      for (const std::string& c : absl::GetFlag(FLAGS_otgan_chunks)) {
+        int64_t chunk = 0;
+        if (absl::SimpleAtoi(c, &chunk))
+          variants.push_back(absl::StrCat("_chunk", chunk));  // checked above
+      }
+      for (const std::string& v : variants) {
+        const std::string c = name + ".critic_update" + v, g = name + ".gen_update" + v;
+        cpp_ms[name + v] = cpp_ms[g] + cpp_ms[c] * share;
+        methods[name + v] = Method{
+            nullptr, methods[g].gflop + methods[c].gflop * share,
+            absl::StrCat(name == "otgan_mnist"
+                             ? "one generator iteration of the 3:1 schedule: generator "
+                               "update + critic update / 3"
+                             : "one iteration of the 1:1 schedule: generator update + "
+                               "critic update",
+                         v.empty() ? "" : absl::StrCat(", batches in chunks of ", v.substr(6)))};
+      }
     }
   }
 
@@ -724,15 +764,18 @@ absl::Status Run(const char* argv0) {
   if (!absl::GetFlag(FLAGS_no_reference)) {
     const std::string script = ReferenceScript(argv0);
     if (script.empty()) return absl::NotFoundError("bench/train_step_reference.py not found");
-    auto r = RunReference(absl::GetFlag(FLAGS_python), script, absl::StrJoin(names, ","),
-                          threads, warmup, iters, absl::GetFlag(FLAGS_max_seconds));
+    auto r = RunReference(absl::GetFlag(FLAGS_python), script, absl::StrJoin(names, ","), threads,
+                          warmup, iters, absl::GetFlag(FLAGS_max_seconds));
     if (!r.ok()) return r.status();
     py_ms = *r;
   }
 
   for (const auto& [key, ms] : cpp_ms) {
     const Method& m = methods[key];
-    io::Json j{{"kind", "method"}, {"method", key}, {"what", m.what}, {"threads", n_threads},
+    io::Json j{{"kind", "method"},
+               {"method", key},
+               {"what", m.what},
+               {"threads", n_threads},
                {"cpp_ms", ms}};
     if (auto it = py_ms.find(key); it != py_ms.end()) {
       j["python_ms"] = it->second;

@@ -22,4 +22,18 @@ std::vector<at::Tensor> ApplyBatched(const std::function<at::Tensor(const at::Te
   return out.split_with_sizes(rows, 0);
 }
 
+at::Tensor ApplyChunked(const std::function<at::Tensor(const at::Tensor&)>& f, const at::Tensor& x,
+                        int64_t chunk) {
+  TORCH_CHECK(x.dim() >= 1, "ApplyChunked: input needs a batch dimension, found ", x.sizes());
+  if (chunk <= 0 || x.size(0) <= chunk) return f(x);
+  std::vector<at::Tensor> outs;
+  for (const at::Tensor& part : x.split(chunk, 0)) {
+    at::Tensor out = f(part);
+    TORCH_CHECK(out.dim() >= 1 && out.size(0) == part.size(0), "ApplyChunked: f returned ",
+                out.sizes(), " for ", part.size(0), " input rows");
+    outs.push_back(std::move(out));
+  }
+  return at::cat(outs, 0);
+}
+
 }  // namespace otgan::nn

@@ -32,6 +32,16 @@ namespace otgan::nn {
 std::vector<at::Tensor> ApplyBatched(const std::function<at::Tensor(const at::Tensor&)>& f,
                                      const std::vector<at::Tensor>& inputs);
 
+// The other direction: f on consecutive chunks of at most `chunk` rows of x,
+// outputs concatenated back in order. The same function as f(x) for a net
+// without batch statistics; smaller per-layer products that may stay in the
+// caches. chunk <= 0 or chunk >= rows: f(x) itself. Throws c10::Error when x
+// has no batch dimension or f does not return one row per input row.
+//
+//   at::Tensor e = otgan::nn::ApplyChunked(embed, x, 64);  // 256 rows: 4 calls of 64
+at::Tensor ApplyChunked(const std::function<at::Tensor(const at::Tensor&)>& f, const at::Tensor& x,
+                        int64_t chunk);
+
 }  // namespace otgan::nn
 
 #endif  // OTGAN_LIB_NN_BATCHED_H_

@@ -47,8 +47,8 @@ TEST(ApplyBatchedTest, OtganCriticOnFourBatchesMatchesFourCalls) {
   for (size_t k = 0; k < params.size(); ++k) {
     const double diff = (grads_one[k] - params[k].grad()).norm().item<double>();
     const double norm = params[k].grad().norm().item<double>();
-    EXPECT_LE(diff, 1e-4 * norm + 1e-7) << "parameter " << k << ": |difference| " << diff
-                                        << ", |gradient| " << norm;
+    EXPECT_LE(diff, 1e-4 * norm + 1e-7)
+        << "parameter " << k << ": |difference| " << diff << ", |gradient| " << norm;
   }
 }
 
@@ -76,6 +76,57 @@ TEST(ApplyBatchedTest, RefusesMismatchedInputs) {
   const auto drops_a_row = [](const at::Tensor& x) { return x.narrow(0, 1, x.size(0) - 1); };
   EXPECT_THROW(ApplyBatched(drops_a_row, {at::zeros({2, 3}), at::zeros({2, 3})}), c10::Error);
   EXPECT_EQ(ApplyBatched(id, {at::ones({2, 3})})[0].sum().item<double>(), 6.0);
+}
+
+// ApplyChunked: the critic on 11 rows in chunks of 4 (4 + 4 + 3) gives the
+// embeddings and the weight and input gradients of one call.
+TEST(ApplyChunkedTest, OtganCriticInChunksMatchesOneCall) {
+  torch::manual_seed(2);
+  OtganCritic critic(16);
+  const auto embed = [&](const at::Tensor& x) { return critic->forward(x); };
+  const at::Tensor x = (at::rand({11, 1, 28, 28}) * 2 - 1).requires_grad_(true);
+  const at::Tensor weights = at::rand({11, critic->embed_size()});
+
+  const at::Tensor chunked = ApplyChunked(embed, x, 4);
+  critic->zero_grad();
+  (chunked * weights).sum().backward();
+  std::vector<at::Tensor> grads_chunked;
+  for (const at::Tensor& p : critic->parameters()) grads_chunked.push_back(p.grad().clone());
+  const at::Tensor x_grad_chunked = x.grad().clone();
+  x.grad().zero_();
+
+  const at::Tensor whole = embed(x);
+  ASSERT_EQ(chunked.sizes(), whole.sizes());
+  EXPECT_TRUE(at::allclose(chunked, whole, 1e-5, 1e-6));
+  critic->zero_grad();
+  (whole * weights).sum().backward();
+  EXPECT_TRUE(at::allclose(x_grad_chunked, x.grad(), 1e-4, 1e-6));
+  const std::vector<at::Tensor> params = critic->parameters();
+  for (size_t k = 0; k < params.size(); ++k) {
+    const double diff = (grads_chunked[k] - params[k].grad()).norm().item<double>();
+    const double norm = params[k].grad().norm().item<double>();
+    EXPECT_GT(norm, 0) << "parameter " << k;
+    EXPECT_LE(diff, 1e-4 * norm + 1e-7)
+        << "parameter " << k << ": |difference| " << diff << ", |gradient| " << norm;
+  }
+}
+
+TEST(ApplyChunkedTest, SmallInputsAndBadOutputs) {
+  int calls = 0;
+  const auto counting = [&](const at::Tensor& x) {
+    ++calls;
+    return x * 2;
+  };
+  EXPECT_EQ(ApplyChunked(counting, at::ones({5, 2}), 0).sum().item<double>(), 20.0);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(ApplyChunked(counting, at::ones({5, 2}), 5).sum().item<double>(), 20.0);
+  EXPECT_EQ(calls, 2);
+  const at::Tensor x = at::arange(10).reshape({5, 2});
+  EXPECT_TRUE(at::equal(ApplyChunked(counting, x, 2), x * 2));  // order kept
+  EXPECT_EQ(calls, 5);
+  const auto drops_a_row = [](const at::Tensor& x) { return x.narrow(0, 1, x.size(0) - 1); };
+  EXPECT_THROW(ApplyChunked(drops_a_row, at::zeros({4, 3}), 2), c10::Error);
+  EXPECT_THROW(ApplyChunked(counting, at::zeros({}), 2), c10::Error);
 }
 
 }  // namespace
