@@ -6,7 +6,7 @@
 #
 # Usage: scripts/reproduce_all.sh [--budget=smoke|cpu|paper] [--dry-run] [--only=REGEX]
 #                                 [--skip-sweeps] [-- EXTRA_FLAGS...]
-#   scripts/reproduce_all.sh --budget=cpu                # ~4 h on 2 cores (sweeps ~1 h more)
+#   scripts/reproduce_all.sh --budget=cpu                # ~15 h on 2 cores (sweeps ~3 h more)
 #   scripts/reproduce_all.sh --budget=smoke              # minutes: checks the pipeline
 #   scripts/reproduce_all.sh --budget=cpu --only='wgan_gp_toy'
 #
