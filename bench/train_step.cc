@@ -91,6 +91,10 @@ ABSL_FLAG(bool, otgan_one_call, false,
 ABSL_FLAG(std::vector<std::string>, otgan_chunks, {},
           "also time the OT-GAN updates with each batch of 256 through the nets in chunks of "
           "these many rows (lib/nn/batched.h ApplyChunked), e.g. 128,64,32: keys *_chunkN");
+ABSL_FLAG(bool, otgan_phase_conv_backward, false,
+          "also time the OT-GAN updates with the input gradient of the critic's strided "
+          "convolutions computed one output phase at a time (lib/nn/strided_conv.h) instead of "
+          "by ATen: keys *_phase_backward");
 ABSL_FLAG(otgan::train::Precision, precision, otgan::train::Precision::kFp32,
           "fp32 | bf16: the nets' forward passes (and their backward) under bfloat16 autocast, "
           "as the replications' --precision (lib/train/precision.h); the Python reference "
@@ -260,7 +264,10 @@ Method WganMnist(bool gp) {
 // convolutions at batch 1024 leave the caches; measured in results/bench).
 // chunk > 0: each batch of 256 through the critic and the generator in chunks
 // of that many rows (ApplyChunked; --otgan_chunks).
-Method Otgan(bool mnist, bool critic_update, bool one_call, int64_t chunk = 0) {
+// phase_backward: the critic's strided convolutions backpropagate to their
+// input one output phase at a time (lib/nn/strided_conv.h) instead of by ATen.
+Method Otgan(bool mnist, bool critic_update, bool one_call, int64_t chunk = 0,
+             bool phase_backward = false) {
   const int64_t batch = 256;
   ot::SinkhornOptions sk;
   sk.eps = mnist ? 1.0 / 500 : 1.0 / 50;
@@ -274,6 +281,7 @@ Method Otgan(bool mnist, bool critic_update, bool one_call, int64_t chunk = 0) {
   if (mnist) {
     auto g = std::make_shared<nn::OtganGenerator>(32, 100);
     auto d = std::make_shared<nn::OtganCritic>(128);
+    (*d)->SetPolyphaseInputGrad(phase_backward);
     generate = Forward(g);
     embed = Forward(d);
     if (chunk > 0) {
@@ -346,6 +354,7 @@ Method Otgan(bool mnist, bool critic_update, bool one_call, int64_t chunk = 0) {
       critic_update ? "critic" : "generator", " update: 4 batches of 256 through the critic ",
       one_call ? "in one call" : "in four calls",
       chunk > 0 ? absl::StrCat(" of ", batch / chunk, " chunks of ", chunk) : "",
+      mnist && phase_backward ? ", input gradient of its strided convolutions by phases" : "",
       ", 6 Sinkhorn solves (",
       mnist ? "eps 1/500, 500 iterations, cosine" : "eps 1/50, 10 iterations, sq. L2",
       " cost, envelope gradient)");
@@ -711,6 +720,11 @@ absl::Status Run(const char* argv0) {
         parts.push_back({name + ".critic_update_one_call", Otgan(mnist, true, true)});
         parts.push_back({name + ".gen_update_one_call", Otgan(mnist, false, true)});
       }
+      if (mnist && absl::GetFlag(FLAGS_otgan_phase_conv_backward)) {
+        parts.push_back(
+            {name + ".critic_update_phase_backward", Otgan(mnist, true, false, 0, true)});
+        parts.push_back({name + ".gen_update_phase_backward", Otgan(mnist, false, false, 0, true)});
+      }
       for (const std::string& c : absl::GetFlag(FLAGS_otgan_chunks)) {
         int64_t chunk = 0;
         if (!absl::SimpleAtoi(c, &chunk) || chunk <= 0 || chunk > 256) {
@@ -726,8 +740,15 @@ absl::Status Run(const char* argv0) {
     if (name == "sinkhorn_gan_mnist") parts = {{name, SinkhornGanMnist()}};
     if (name == "assigner_mnist") parts = {{name, AssignerMnist()}};
     if (name == "wgan_gp_toy") parts = {{name, WganGpToy()}};
+    // Every variant warms up before any is timed: the first steps of a process
+    // grow its heap and oneDNN's caches, which made whichever variant came
+    // first look up to 40% slower (measured: the same update 5.2 s first,
+    // 3.0-3.4 s after another variant had run).
     for (auto& [key, m] : parts) {
-      cpp_ms[key] = TimeMs(m.step, warmup, iters, absl::GetFlag(FLAGS_max_seconds));
+      for (int i = 0; i < warmup; ++i) m.step();
+    }
+    for (auto& [key, m] : parts) {
+      cpp_ms[key] = TimeMs(m.step, /*warmup=*/0, iters, absl::GetFlag(FLAGS_max_seconds));
       std::fprintf(stderr, "%s: %.1f ms\n", key.c_str(), cpp_ms[key]);
       methods[key] = m;
       if (absl::GetFlag(FLAGS_profile) == key) {
@@ -739,6 +760,8 @@ absl::Status Run(const char* argv0) {
       // update (otgan_mnist's 3:1 schedule) or a whole one (otgan_mog's 1:1).
       const double share = name == "otgan_mnist" ? 1.0 / 3 : 1.0;
       std::vector<std::string> variants = {""};
+      if (name == "otgan_mnist" && absl::GetFlag(FLAGS_otgan_phase_conv_backward))
+        variants.push_back("_phase_backward");
       for (const std::string& c : absl::GetFlag(FLAGS_otgan_chunks)) {
         int64_t chunk = 0;
         if (absl::SimpleAtoi(c, &chunk))
@@ -749,12 +772,14 @@ absl::Status Run(const char* argv0) {
         cpp_ms[name + v] = cpp_ms[g] + cpp_ms[c] * share;
         methods[name + v] = Method{
             nullptr, methods[g].gflop + methods[c].gflop * share,
-            absl::StrCat(name == "otgan_mnist"
-                             ? "one generator iteration of the 3:1 schedule: generator "
-                               "update + critic update / 3"
-                             : "one iteration of the 1:1 schedule: generator update + "
-                               "critic update",
-                         v.empty() ? "" : absl::StrCat(", batches in chunks of ", v.substr(6)))};
+            absl::StrCat(
+                name == "otgan_mnist" ? "one generator iteration of the 3:1 schedule: generator "
+                                        "update + critic update / 3"
+                                      : "one iteration of the 1:1 schedule: generator update + "
+                                        "critic update",
+                v.empty()                ? ""
+                : v == "_phase_backward" ? ", input gradient of the strided convolutions by phases"
+                                         : absl::StrCat(", batches in chunks of ", v.substr(6)))};
       }
     }
   }

@@ -35,7 +35,11 @@ std::vector<at::Tensor> ApplyBatched(const std::function<at::Tensor(const at::Te
 // The other direction: f on consecutive chunks of at most `chunk` rows of x,
 // outputs concatenated back in order. The same function as f(x) for a net
 // without batch statistics; smaller per-layer products that may stay in the
-// caches. chunk <= 0 or chunk >= rows: f(x) itself. Throws c10::Error when x
+// caches. Measured in the OT-GAN MNIST step at batch 256 (bench/train_step
+// --otgan_chunks=64,32, results/bench/train_step_otgan_variants.jsonl): no
+// faster than whole batches here (critic update 2.98 s whole, 3.06 s in
+// chunks of 64, 3.21 s of 32), so the replications do not chunk.
+// chunk <= 0 or chunk >= rows: f(x) itself. Throws c10::Error when x
 // has no batch dimension or f does not return one row per input row.
 //
 //   at::Tensor e = otgan::nn::ApplyChunked(embed, x, 64);  // 256 rows: 4 calls of 64

@@ -1,11 +1,14 @@
 #include "lib/nn/otgan_nets.h"
 
 #include <algorithm>
+#include <array>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <ATen/core/grad_mode.h>
+
+#include "lib/nn/strided_conv.h"
 
 namespace otgan::nn {
 namespace {
@@ -85,15 +88,16 @@ void WNConv2dImpl::reset() {
   b_ = register_parameter("b", at::zeros({out_}));
 }
 
-at::Tensor WNConv2dImpl::Conv(const at::Tensor& x, const at::Tensor& w,
-                              const at::Tensor& b) const {
+at::Tensor WNConv2dImpl::Conv(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) const {
   const auto [top, bottom] = SamePad(x.size(2), kernel_, stride_);
   const auto [left, right] = SamePad(x.size(3), kernel_, stride_);
-  if (top == bottom && left == right) {
-    return at::conv2d(x, w, b, {stride_, stride_}, {top, left});
+  const bool symmetric = top == bottom && left == right;
+  const at::Tensor in = symmetric ? x : at::constant_pad_nd(x, {left, right, top, bottom}, 0);
+  const std::array<int64_t, 2> pad = {symmetric ? top : 0, symmetric ? left : 0};
+  if (stride_ > 1 && polyphase_input_grad) {
+    return StridedConv2d(in, w, b, {stride_, stride_}, pad);
   }
-  return at::conv2d(at::constant_pad_nd(x, {left, right, top, bottom}, 0), w, b,
-                    {stride_, stride_});
+  return at::conv2d(in, w, b, {stride_, stride_}, pad);
 }
 
 at::Tensor WNConv2dImpl::forward(const at::Tensor& x) {
@@ -119,7 +123,9 @@ void OtganGeneratorImpl::reset() {
 }
 
 at::Tensor OtganGeneratorImpl::Run(const at::Tensor& z, bool init) {
-  auto lin = [&](WNLinear& l, const at::Tensor& x) { return init ? l->DataInit(x) : l->forward(x); };
+  auto lin = [&](WNLinear& l, const at::Tensor& x) {
+    return init ? l->DataInit(x) : l->forward(x);
+  };
   auto conv = [&](WNConv2d& c, const at::Tensor& x, double scale) {
     return init ? c->DataInit(x, scale) : c->forward(x);
   };
@@ -145,14 +151,19 @@ void OtganCriticImpl::reset() {
   c2_ = register_module("c2", WNConv2d(2 * (dim_ / 2), dim_, 5, 2));
 }
 
+void OtganCriticImpl::SetPolyphaseInputGrad(bool on) {
+  c1_->polyphase_input_grad = on;
+  c2_->polyphase_input_grad = on;
+}
+
 at::Tensor OtganCriticImpl::Run(const at::Tensor& x, bool init) {
   auto conv = [&](WNConv2d& c, const at::Tensor& in) {
     return init ? c->DataInit(in) : c->forward(in);
   };
   const at::Tensor img = x.dim() == 2 ? x.view({x.size(0), 1, 28, 28}) : x;
-  at::Tensor h = conv(c0_, img);   // [dim/4, 28, 28]
-  h = conv(c1_, CRelu(h));         // [dim/2, 14, 14]
-  h = conv(c2_, CRelu(h));         // [dim, 7, 7]
+  at::Tensor h = conv(c0_, img);  // [dim/4, 28, 28]
+  h = conv(c1_, CRelu(h));        // [dim/2, 14, 14]
+  h = conv(c2_, CRelu(h));        // [dim, 7, 7]
   const at::Tensor f = CRelu(h).flatten(1);
   return f / f.norm(2, {1}, /*keepdim=*/true).clamp_min(1e-12);
 }

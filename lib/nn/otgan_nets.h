@@ -68,6 +68,13 @@ class WNConv2dImpl : public torch::nn::Cloneable<WNConv2dImpl> {
   at::Tensor forward(const at::Tensor& x);
   at::Tensor DataInit(const at::Tensor& x, double init_scale = 1.0);
 
+  // Stride > 1 and true: the input gradient by one stride-1 convolution per
+  // output phase (lib/nn/strided_conv.h; same values). Off by default: in the
+  // OT-GAN MNIST step it measured 4-9% slower than ATen's own here, the
+  // convolutions' gain eaten by the interleave's copies (bench/train_step
+  // --otgan_phase_conv_backward times both).
+  bool polyphase_input_grad = false;
+
  private:
   at::Tensor Conv(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) const;
   int64_t in_, out_, kernel_, stride_;
@@ -121,6 +128,8 @@ class OtganCriticImpl : public torch::nn::Cloneable<OtganCriticImpl> {
   // The init pass on a real batch (train.py:52-53,189). Call under NoGradGuard.
   at::Tensor DataInit(const at::Tensor& x);
   int64_t embed_size() const { return 2 * dim_ * 7 * 7; }
+  // Sets WNConv2d::polyphase_input_grad of the strided layers (default false).
+  void SetPolyphaseInputGrad(bool on);
   // One line for a manifest, e.g. "OtganCritic(dim=64): ... (6272 features) ...".
   std::string Describe() const;
 
