@@ -630,6 +630,18 @@ absl::Status Run(const char* argv0) {
           absl::StrCat("--methods: unknown method ", n, "; known: ", absl::StrJoin(known, ",")));
     }
   }
+  // --otgan_chunks, parsed once and before any work: the row counts both the timed parts and the
+  // per-iteration variants below are built from.
+  std::vector<int64_t> otgan_chunks;
+  for (const std::string& c : absl::GetFlag(FLAGS_otgan_chunks)) {
+    int64_t chunk = 0;
+    if (!absl::SimpleAtoi(c, &chunk) || chunk <= 0 || chunk > 256) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--otgan_chunks: '", c, "' is not a row count in 1..256"));
+    }
+    otgan_chunks.push_back(chunk);
+  }
+
   OTGAN_ASSIGN_OR_RETURN(int n_threads, ConfigureThreads(threads));
 
   std::vector<io::Json> lines;
@@ -725,12 +737,7 @@ absl::Status Run(const char* argv0) {
             {name + ".critic_update_phase_backward", Otgan(mnist, true, false, 0, true)});
         parts.push_back({name + ".gen_update_phase_backward", Otgan(mnist, false, false, 0, true)});
       }
-      for (const std::string& c : absl::GetFlag(FLAGS_otgan_chunks)) {
-        int64_t chunk = 0;
-        if (!absl::SimpleAtoi(c, &chunk) || chunk <= 0 || chunk > 256) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("--otgan_chunks: '", c, "' is not a row count in 1..256"));
-        }
+      for (const int64_t chunk : otgan_chunks) {
         parts.push_back(
             {absl::StrCat(name, ".critic_update_chunk", chunk), Otgan(mnist, true, false, chunk)});
         parts.push_back(
@@ -762,11 +769,7 @@ absl::Status Run(const char* argv0) {
       std::vector<std::string> variants = {""};
       if (name == "otgan_mnist" && absl::GetFlag(FLAGS_otgan_phase_conv_backward))
         variants.push_back("_phase_backward");
-      for (const std::string& c : absl::GetFlag(FLAGS_otgan_chunks)) {
-        int64_t chunk = 0;
-        if (absl::SimpleAtoi(c, &chunk))
-          variants.push_back(absl::StrCat("_chunk", chunk));  // checked above
-      }
+      for (const int64_t chunk : otgan_chunks) variants.push_back(absl::StrCat("_chunk", chunk));
       for (const std::string& v : variants) {
         const std::string c = name + ".critic_update" + v, g = name + ".gen_update" + v;
         cpp_ms[name + v] = cpp_ms[g] + cpp_ms[c] * share;
