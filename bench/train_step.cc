@@ -98,7 +98,11 @@ ABSL_FLAG(bool, otgan_phase_conv_backward, false,
 ABSL_FLAG(otgan::train::Precision, precision, otgan::train::Precision::kFp32,
           "fp32 | bf16: the nets' forward passes (and their backward) under bfloat16 autocast, "
           "as the replications' --precision (lib/train/precision.h); the Python reference "
-          "gets the same setting (torch.autocast)");
+          "gets the same setting (torch.autocast) unless --reference_precision says otherwise");
+ABSL_FLAG(std::string, reference_precision, "",
+          "fp32 | bf16: the Python reference's precision when it should differ from "
+          "--precision (empty: the same), e.g. --precision=bf16 --reference_precision=fp32 "
+          "gives the ratio of C++ in bf16 over Python in fp32");
 ABSL_FLAG(bool, layers, true, "time the transposed-convolution layers too");
 ABSL_FLAG(bool, no_reference, false, "skip the Python PyTorch reference run");
 ABSL_FLAG(std::string, python, "/usr/bin/python3",
@@ -586,15 +590,15 @@ std::string ReferenceScript(const char* argv0) {
 absl::StatusOr<std::map<std::string, double>> RunReference(const std::string& python,
                                                            const std::string& script,
                                                            const std::string& methods, int threads,
-                                                           int warmup, int iters,
-                                                           double max_seconds) {
+                                                           train::Precision precision, int warmup,
+                                                           int iters, double max_seconds) {
   // OPENBLAS_NUM_THREADS: Python's torch.set_num_threads, like
   // at::set_num_threads, leaves OpenBLAS's own pool at all cores; the C++
   // side sizes it through ConfigureThreads, so the reference gets the same.
   const std::string cmd = absl::StrCat(
       "OPENBLAS_NUM_THREADS=", threads, " '", python, "' '", script, "' --threads=", threads,
-      " --precision=", train::PrecisionName(absl::GetFlag(FLAGS_precision)), " --warmup=", warmup,
-      " --iters=", iters, " --max_seconds=", max_seconds, " --methods=", methods);
+      " --precision=", train::PrecisionName(precision), " --warmup=", warmup, " --iters=", iters,
+      " --max_seconds=", max_seconds, " --methods=", methods);
   std::fprintf(stderr, "reference: %s\n", cmd.c_str());
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) return absl::InternalError(absl::StrCat("cannot run ", cmd));
@@ -642,6 +646,14 @@ absl::Status Run(const char* argv0) {
     otgan_chunks.push_back(chunk);
   }
 
+  train::Precision reference_precision = absl::GetFlag(FLAGS_precision);
+  if (const std::string rp = absl::GetFlag(FLAGS_reference_precision); !rp.empty()) {
+    std::string error;
+    if (!train::AbslParseFlag(rp, &reference_precision, &error)) {
+      return absl::InvalidArgumentError(absl::StrCat("--reference_precision: ", error));
+    }
+  }
+
   OTGAN_ASSIGN_OR_RETURN(int n_threads, ConfigureThreads(threads));
 
   std::vector<io::Json> lines;
@@ -670,6 +682,9 @@ absl::Status Run(const char* argv0) {
                 {"date", date},
                 {"threads", n_threads},
                 {"precision", train::PrecisionName(absl::GetFlag(FLAGS_precision))},
+                {"reference_precision", absl::GetFlag(FLAGS_no_reference)
+                                            ? "(no reference)"
+                                            : train::PrecisionName(reference_precision)},
                 {"load_average_before", load_before},
                 {"cores", NumCores()},
                 {"aten_cpu_capability", CpuRuntimeDescription()},
@@ -793,7 +808,7 @@ absl::Status Run(const char* argv0) {
     const std::string script = ReferenceScript(argv0);
     if (script.empty()) return absl::NotFoundError("bench/train_step_reference.py not found");
     auto r = RunReference(absl::GetFlag(FLAGS_python), script, absl::StrJoin(names, ","), threads,
-                          warmup, iters, absl::GetFlag(FLAGS_max_seconds));
+                          reference_precision, warmup, iters, absl::GetFlag(FLAGS_max_seconds));
     if (!r.ok()) return r.status();
     py_ms = *r;
   }

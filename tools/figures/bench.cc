@@ -161,7 +161,8 @@ namespace {
 
 // The training-throughput table: every "method" line of every
 // results/bench/train_step*.jsonl (//bench:train_step), with the file's
-// thread count and precision from its "env" line.
+// thread count and precision from its "env" line (with the Python
+// reference's precision where it differs: --reference_precision).
 absl::StatusOr<std::string> TrainStepTex(const Context& c) {
   std::vector<fs::path> files;
   std::error_code ec;
@@ -190,6 +191,10 @@ absl::StatusOr<std::string> TrainStepTex(const Context& c) {
       const std::string kind = String(j, "kind").value_or("");
       if (kind == "env") {
         precision = String(j, "precision").value_or("fp32");
+        const std::string ref = String(j, "reference_precision").value_or(precision);
+        if (ref != precision && ref.rfind("(", 0) != 0) {
+          precision = absl::StrCat(precision, " (Python ", ref, ")");
+        }
         threads = absl::StrFormat("%.0f", Number(j, "threads").value_or(NAN));
       }
       if (kind != "method") continue;
