@@ -110,6 +110,9 @@ ABSL_FLAG(std::string, python, "/usr/bin/python3",
 ABSL_FLAG(std::string, profile, "",
           "after timing, run one step of this method under LibTorch's autograd profiler and "
           "print its top operators by self time (kind \"profile\")");
+ABSL_FLAG(bool, profile_shapes, false,
+          "with --profile: one row per operator and input shapes, to tell which tensors an "
+          "operator's time goes to");
 ABSL_FLAG(std::string, out, "",
           "also write the JSON lines to this file (relative to the workspace)");
 
@@ -516,8 +519,9 @@ Method WganGpToy() {
 std::vector<io::Json> ProfileStep(const std::function<void()>& step, const std::string& name,
                                   int top) {
   namespace prof = torch::autograd::profiler;
-  prof::enableProfilerLegacy(
-      torch::profiler::impl::ProfilerConfig(torch::profiler::impl::ProfilerState::CPU));
+  const bool shapes = absl::GetFlag(FLAGS_profile_shapes);
+  prof::enableProfilerLegacy(torch::profiler::impl::ProfilerConfig(
+      torch::profiler::impl::ProfilerState::CPU, /*report_input_shapes=*/shapes));
   const auto t0 = Clock::now();
   step();
   const double wall_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -541,7 +545,15 @@ std::vector<io::Json> ProfileStep(const std::function<void()>& step, const std::
         const Open o = stack.back();
         stack.pop_back();
         const double us = o.event->cpuElapsedUs(e);
-        Agg& a = agg[o.event->name()];
+        std::string key = o.event->name();
+        if (shapes) {
+          std::vector<std::string> dims;
+          for (const std::vector<int64_t>& d : o.event->shapes()) {
+            dims.push_back(absl::StrCat("[", absl::StrJoin(d, ","), "]"));
+          }
+          absl::StrAppend(&key, " ", absl::StrJoin(dims, " "));
+        }
+        Agg& a = agg[key];
         a.self_us += us - o.child_us;
         a.total_us += us;
         ++a.calls;

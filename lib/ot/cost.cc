@@ -4,7 +4,9 @@
 #include <cmath>
 #include <vector>
 
+#include <ATen/core/grad_mode.h>
 #include <c10/util/Exception.h>
+#include <torch/csrc/autograd/custom_function.h>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -21,10 +23,10 @@ constexpr int64_t kDefaultTileElements = int64_t{1} << 24;
 void CheckClouds(const at::Tensor& x, const at::Tensor& y) {
   TORCH_CHECK(x.defined() && y.defined(), "PairwiseCost: undefined input");
   TORCH_CHECK((x.dim() == 2 || x.dim() == 3) && x.dim() == y.dim(),
-              "PairwiseCost: expected x [n,d], y [m,d] or x [B,n,d], y [B,m,d], got ",
-              x.sizes(), " and ", y.sizes());
-  TORCH_CHECK(x.size(-1) == y.size(-1), "PairwiseCost: dimensions differ: ", x.sizes(),
-              " vs ", y.sizes());
+              "PairwiseCost: expected x [n,d], y [m,d] or x [B,n,d], y [B,m,d], got ", x.sizes(),
+              " and ", y.sizes());
+  TORCH_CHECK(x.size(-1) == y.size(-1), "PairwiseCost: dimensions differ: ", x.sizes(), " vs ",
+              y.sizes());
   TORCH_CHECK(x.dim() == 2 || x.size(0) == y.size(0), "PairwiseCost: batch sizes differ");
   TORCH_CHECK(x.is_floating_point() && x.scalar_type() == y.scalar_type(),
               "PairwiseCost: x and y must share one floating dtype");
@@ -78,9 +80,56 @@ at::Tensor SafeSqrt(const at::Tensor& d2) {
   return at::where(positive, safe.sqrt(), at::zeros_like(d2));
 }
 
-at::Tensor UnitRows(const at::Tensor& v) {
-  return v * (v * v).sum(-1, /*keepdim=*/true).clamp_min(kTiny).rsqrt();
+// 1 / max(|v|, 1e-10) per row, [..., n, 1].
+at::Tensor InverseRowNorms(const at::Tensor& v) {
+  return (v * v).sum(-1, /*keepdim=*/true).clamp_min(kTiny).rsqrt();
 }
+
+// u = v * s with s = InverseRowNorms(v). Autograd's own backward of that
+// formula runs ~6 passes over [n, d] (v * v's two products, the broadcast
+// product and the accumulation of three paths into dv); this one runs three:
+// dv = (du - u <du, u>) s, where <du, u> is one batched matrix-vector
+// product. A row below the clamp (|v|^2 < kTiny) has u = 0 and dv = du s, as
+// autograd gives for the formula (the clamp passes no gradient). Under
+// create_graph (double backward) u and s are recomputed from v with
+// autograd on, so second derivatives see s's dependence on v.
+struct UnitRowsFunction : public torch::autograd::Function<UnitRowsFunction> {
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& v) {
+    at::Tensor s = InverseRowNorms(v);
+    at::Tensor u = v * s;
+    ctx->save_for_backward({v, u, s});
+    return u;
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    at::Tensor u = saved[1], s = saved[2];
+    if (at::GradMode::is_enabled()) {
+      s = InverseRowNorms(saved[0]);
+      u = saved[0] * s;
+    }
+    const at::Tensor& du = grads[0];
+    at::Tensor dot = at::matmul(du.unsqueeze(-2), u.unsqueeze(-1)).squeeze(-1);  // [..., n, 1]
+    return {at::addcmul(du, u, dot, /*value=*/-1) * s};
+  }
+};
+
+}  // namespace
+
+at::Tensor UnitRows(const at::Tensor& v) {
+  TORCH_CHECK(v.defined() && v.dim() >= 1, "UnitRows: expected a tensor of rows");
+  return UnitRowsFunction::apply(v);
+}
+
+at::Tensor CosineCostOfUnitRows(const at::Tensor& ux, const at::Tensor& uy, int64_t chunk_rows) {
+  CheckClouds(ux, uy);
+  const int64_t batch = ux.dim() == 3 ? ux.size(0) : 1;
+  const int64_t rows = ChunkRows(chunk_rows, batch, ux.size(-2), uy.size(-2));
+  at::Tensor uyt = uy.transpose(-1, -2);
+  return OverRowChunks(ux, rows, [&](const at::Tensor& xc) { return 1 - at::matmul(xc, uyt); });
+}
+
+namespace {
 
 // TF's _fspecial_gauss: exp(-(u^2 + v^2) / (2 sigma^2)) on the coordinates
 // k - (size - 1)/2, normalised by a softmax over all size^2 entries, which is
@@ -102,10 +151,10 @@ void CheckImages(const char* what, const at::Tensor& x, const at::Tensor& y, dou
   TORCH_CHECK(o.window >= 1 && o.sigma > 0, what, ": SSIM window must be >= 1 and sigma > 0, got ",
               o.window, " and ", o.sigma);
   TORCH_CHECK(x.defined() && y.defined(), what, ": undefined input");
-  TORCH_CHECK(x.dim() == 4 && y.dim() == 4, what, ": expected images [N,C,H,W], got ",
-              x.sizes(), " and ", y.sizes());
-  TORCH_CHECK(x.sizes().slice(1) == y.sizes().slice(1), what, ": image shapes differ: ",
-              x.sizes(), " vs ", y.sizes());
+  TORCH_CHECK(x.dim() == 4 && y.dim() == 4, what, ": expected images [N,C,H,W], got ", x.sizes(),
+              " and ", y.sizes());
+  TORCH_CHECK(x.sizes().slice(1) == y.sizes().slice(1), what, ": image shapes differ: ", x.sizes(),
+              " vs ", y.sizes());
   TORCH_CHECK(x.size(2) >= o.window && x.size(3) >= o.window, what, ": images must be at least ",
               o.window, " x ", o.window, " (the SSIM window), got ", x.sizes());
   TORCH_CHECK(x.is_floating_point() && x.scalar_type() == y.scalar_type(), what,
@@ -115,8 +164,7 @@ void CheckImages(const char* what, const at::Tensor& x, const at::Tensor& y, dou
 
 // Local Gaussian means and variances of every image, flattened to [N, C*L]
 // where L = (H-w+1)(W-w+1) is the number of valid window positions.
-void LocalMoments(const at::Tensor& x, const at::Tensor& window, at::Tensor* mu,
-                  at::Tensor* var) {
+void LocalMoments(const at::Tensor& x, const at::Tensor& window, at::Tensor* mu, at::Tensor* var) {
   const int64_t n = x.size(0);
   at::Tensor flat = x.reshape({n * x.size(1), 1, x.size(2), x.size(3)});
   at::Tensor w = window.view({1, 1, window.size(0), window.size(1)});
@@ -141,8 +189,8 @@ absl::StatusOr<CostKind> ParseCostKind(const std::string& name) {
   if (name == "sqeuclidean") return CostKind::kSqEuclidean;
   if (name == "euclidean") return CostKind::kEuclidean;
   if (name == "cosine") return CostKind::kCosine;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "cost \"", name, "\": expected one of sqeuclidean, euclidean, cosine"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("cost \"", name, "\": expected one of sqeuclidean, euclidean, cosine"));
 }
 
 std::string CostKindName(CostKind kind) {
@@ -165,13 +213,8 @@ at::Tensor PairwiseCost(const at::Tensor& x, const at::Tensor& y, CostKind kind,
       return SquaredDistances(x, y, chunk_rows);
     case CostKind::kEuclidean:
       return SafeSqrt(SquaredDistances(x, y, chunk_rows));
-    case CostKind::kCosine: {
-      const int64_t batch = x.dim() == 3 ? x.size(0) : 1;
-      const int64_t rows = ChunkRows(chunk_rows, batch, x.size(-2), y.size(-2));
-      at::Tensor ynt = UnitRows(y).transpose(-1, -2);
-      return OverRowChunks(UnitRows(x), rows,
-                           [&](const at::Tensor& xc) { return 1 - at::matmul(xc, ynt); });
-    }
+    case CostKind::kCosine:
+      return CosineCostOfUnitRows(UnitRows(x), UnitRows(y), chunk_rows);
   }
   TORCH_CHECK(false, "PairwiseCost: unknown cost kind");
 }
@@ -208,8 +251,8 @@ at::Tensor SsimCost(const at::Tensor& x, const at::Tensor& y, double data_range,
       const int64_t ni = std::min(ti, n - i0);
       at::Tensor px = WeightedPatches(x.narrow(0, i0, ni), sqrt_window);
       at::Tensor mx = mu_x.narrow(1, i0, ni), vx = var_x.narrow(1, i0, ni);
-      at::Tensor mxy = mx * my;                    // [C*L, ni, nj]
-      at::Tensor cov = at::bmm(px, py) - mxy;      // Gaussian-weighted covariance
+      at::Tensor mxy = mx * my;                // [C*L, ni, nj]
+      at::Tensor cov = at::bmm(px, py) - mxy;  // Gaussian-weighted covariance
       at::Tensor num = (2 * mxy + c1) * (2 * cov + c2);
       at::Tensor den = (mx * mx + my * my + c1) * (vx + vy + c2);
       blocks[r].push_back(1 - (num / den).mean(0));

@@ -41,6 +41,16 @@ std::string CostKindName(CostKind kind);
 at::Tensor PairwiseCost(const at::Tensor& x, const at::Tensor& y, CostKind kind,
                         int64_t chunk_rows = 0);
 
+// Every row of v [..., n, d] divided by its Euclidean norm (a zero row stays
+// zero), with a three-pass backward (see cost.cc); double backward works.
+at::Tensor UnitRows(const at::Tensor& v);
+
+// The cosine cost 1 - <ux_i, uy_j> of rows that are already unit vectors
+// (UnitRows): PairwiseCost(x, y, kCosine) is CosineCostOfUnitRows(UnitRows(x),
+// UnitRows(y)). A caller with several costs over the same clouds (the
+// minibatch energy distance: 4 clouds, 6 costs) normalises each cloud once.
+at::Tensor CosineCostOfUnitRows(const at::Tensor& ux, const at::Tensor& uy, int64_t chunk_rows = 0);
+
 // SSIM as tf.image.ssim computes it (TF image_ops_impl.py: _fspecial_gauss,
 // _ssim_helper, _ssim_per_channel): a `window` x `window` Gaussian of standard
 // deviation `sigma` on the coordinates k - (window - 1)/2, normalised to sum 1

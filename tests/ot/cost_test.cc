@@ -46,6 +46,48 @@ TEST(CostTest, ParseCostKindRoundTripsAndRejectsUnknown) {
   EXPECT_NE(bad.status().message().find("manhattan"), std::string::npos);
 }
 
+// UnitRows' hand-written backward against autograd of the formula it
+// replaces, v * rsqrt(max(sum v^2, 1e-20)): values, gradients, a zero row (the
+// clamp) and, for double backward, the gradient of <dv, w> with respect to v.
+TEST(CostTest, UnitRowsEqualsTheAutogradFormulaInValueGradientAndDoubleBackward) {
+  at::manual_seed(3);
+  auto formula = [](const at::Tensor& v) {
+    return v * (v * v).sum(-1, /*keepdim=*/true).clamp_min(1e-20).rsqrt();
+  };
+  for (const std::vector<int64_t>& shape :
+       {std::vector<int64_t>{7, 5}, std::vector<int64_t>{2, 6, 4}}) {
+    at::Tensor v0 = at::randn(shape, Double());
+    v0.select(-2, 1).zero_();  // a zero row: below the clamp
+    at::Tensor du = at::randn(shape, Double());
+    at::Tensor w = at::randn(shape, Double());
+    at::Tensor grads[2], second[2];
+    for (int k = 0; k < 2; ++k) {
+      at::Tensor v = v0.clone().requires_grad_(true);
+      at::Tensor u = k == 0 ? UnitRows(v) : formula(v);
+      if (k == 0) {
+        ASSERT_TRUE(at::allclose(u, formula(v0), 1e-14, 1e-14));
+      }
+      at::Tensor dv = torch::autograd::grad({u}, {v}, {du}, /*retain_graph=*/true,
+                                            /*create_graph=*/true)[0];
+      grads[k] = dv.detach();
+      second[k] = torch::autograd::grad({(dv * w).sum()}, {v})[0];
+    }
+    EXPECT_TRUE(at::allclose(grads[0], grads[1], 1e-12, 1e-12))
+        << (grads[0] - grads[1]).abs().max().item<double>();
+    EXPECT_TRUE(at::allclose(second[0], second[1], 1e-10, 1e-10))
+        << (second[0] - second[1]).abs().max().item<double>();
+  }
+}
+
+TEST(CostTest, CosineCostOfUnitRowsIsPairwiseCosineCost) {
+  at::manual_seed(4);
+  at::Tensor x = at::randn({9, 6}, Double()), y = at::randn({11, 6}, Double());
+  for (int64_t chunk : {0, 4}) {
+    EXPECT_TRUE(at::allclose(CosineCostOfUnitRows(UnitRows(x), UnitRows(y), chunk),
+                             PairwiseCost(x, y, CostKind::kCosine), 1e-14, 1e-14));
+  }
+}
+
 TEST(CostTest, PairwiseCostMatchesBruteForceLoopsInAndAcrossChunks) {
   at::manual_seed(1);
   at::Tensor x = at::randn({37, 5}, Double());
@@ -199,8 +241,9 @@ TEST(CostTest, SsimCostGradientMatchesFiniteDifferences) {
     at::Tensor xp = x0.clone(), xm = x0.clone();
     xp.view({-1})[p] += h;
     xm.view({-1})[p] -= h;
-    double fd = (SsimCost(xp, y, 1.0).sum().item<double>() - SsimCost(xm, y, 1.0).sum().item<double>()) /
-                (2 * h);
+    double fd =
+        (SsimCost(xp, y, 1.0).sum().item<double>() - SsimCost(xm, y, 1.0).sum().item<double>()) /
+        (2 * h);
     EXPECT_NEAR(g.view({-1})[p].item<double>(), fd, 1e-6);
   }
   at::Tensor xs = x0.clone().requires_grad_();
