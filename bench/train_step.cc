@@ -142,6 +142,16 @@ double TimeMs(const std::function<void()>& fn, int warmup, int iters, double max
   return Median(ms);
 }
 
+// The roofline's rate: a 1024^3 matrix product in `dtype` at the run's
+// threads, median of 7 after 2 warm-ups, in GFLOP/s (2 n^3 / seconds). fp32
+// runs on OpenBLAS, bf16 on oneDNN (AVX512-BF16 on this CPU).
+double GemmGflops(at::ScalarType dtype) {
+  constexpr int64_t n = 1024;
+  at::Tensor a = at::randn({n, n}).to(dtype), b = at::randn({n, n}).to(dtype);
+  const double ms = TimeMs([&] { at::mm(a, b); }, 2, 7);
+  return 2.0 * n * n * n / (ms * 1e-3) / 1e9;
+}
+
 std::vector<double> LoadAverage() {
   double l[3] = {0, 0, 0};
   if (FILE* f = std::fopen("/proc/loadavg", "r")) {
@@ -705,6 +715,16 @@ absl::Status Run(const char* argv0) {
                 {"warmup", warmup},
                 {"max_seconds", absl::GetFlag(FLAGS_max_seconds)}});
 
+  // The rooflines: each method's FLOPs at the GEMM rate of its precision (for
+  // bf16 the bf16 GEMM, although losses, Sinkhorn and weight updates stay in
+  // fp32, so the bf16 roofline is a lower bound that the step cannot reach).
+  const bool bf16 = absl::GetFlag(FLAGS_precision) == train::Precision::kBf16;
+  const double gemm_gflops = GemmGflops(bf16 ? at::kBFloat16 : at::kFloat);
+  emit(io::Json{{"kind", "gemm"},
+                {"dtype", bf16 ? "bf16" : "fp32"},
+                {"shape", "1024 x 1024 x 1024, median of 7"},
+                {"gflops", gemm_gflops}});
+
   at::manual_seed(0);
   if (absl::GetFlag(FLAGS_layers)) {
     struct L {
@@ -839,6 +859,8 @@ absl::Status Run(const char* argv0) {
     if (m.gflop > 0) {
       j["gflop"] = m.gflop;
       j["cpp_gflops"] = m.gflop / ms * 1e3;
+      j["roofline_ms"] = m.gflop / gemm_gflops * 1e3;
+      j["share_of_roofline"] = m.gflop / gemm_gflops * 1e3 / ms;
     }
     emit(j);
   }

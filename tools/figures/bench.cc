@@ -73,9 +73,9 @@ absl::Status BenchSinkhorn(Context& c) {
   f.width_in = 6;
   f.height_in = 4;
   std::string s = "set title " +
-                   Quote(title + " (one log-domain half-iteration pair per call, n = m)") +
-                   "\nset logscale xy\nset grid\nset xlabel 'n = m'\nset ylabel 'ms per iteration'\n"
-                   "set key top left font ',8'\nplot ";
+                  Quote(title + " (one log-domain half-iteration pair per call, n = m)") +
+                  "\nset logscale xy\nset grid\nset xlabel 'n = m'\nset ylabel 'ms per iteration'\n"
+                  "set key top left font ',8'\nplot ";
   int i = 0;
   double nmin = 1e30, nmax = 0;
   for (auto& [label, rows] : series) {
@@ -119,9 +119,8 @@ absl::Status BenchExact(Context& c) {
     const auto n = Number(j, "n"), d = Number(j, "d"), sec = Number(j, "seconds_total");
     const auto data = String(j, "data");
     if (!n || !d || !sec || !data) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": expected n, d, seconds_total and data in every line: ",
-                       io::DumpJson(j, -1)));
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": expected n, d, seconds_total and data in every line: ", io::DumpJson(j, -1)));
     }
     c.bench_exact.push_back(j);
     series[absl::StrFormat("%s, d=%s", *data, Num(*d))].push_back({*n, *sec});
@@ -180,10 +179,12 @@ absl::StatusOr<std::string> TrainStepTex(const Context& c) {
   }
   CsvTableSpec t;
   t.name = "bench_train_step";
-  t.columns = {"file", "precision", "threads", "method", "cpp_ms", "python_ms", "ratio",
-               "gflops"};
-  t.column_types = "llrlrrrr";
-  t.head = "file & precision & threads & method & C++ (ms) & Python (ms) & C++/Python & GFLOP/s";
+  t.columns = {"file",      "precision", "threads", "method",     "cpp_ms",
+               "python_ms", "ratio",     "gflops",  "of_roofline"};
+  t.column_types = "llrlrrrrr";
+  t.head =
+      "file & precision & threads & method & C++ (ms) & Python (ms) & C++/Python & GFLOP/s & "
+      "of roofline";
   for (const fs::path& f : files) {
     OTGAN_ASSIGN_OR_RETURN(std::vector<io::Json> lines, plot::ReadJsonLines(f.string()));
     std::string precision = "fp32", threads = "?";
@@ -199,12 +200,14 @@ absl::StatusOr<std::string> TrainStepTex(const Context& c) {
       }
       if (kind != "method") continue;
       const std::optional<double> py = Number(j, "python_ms");
+      const std::optional<double> roof = Number(j, "share_of_roofline");
       t.rows.push_back({Tex(f.filename().string()), precision, threads,
                         Tex(String(j, "method").value_or("?")),
                         absl::StrFormat("%.0f", Number(j, "cpp_ms").value_or(NAN)),
                         py ? absl::StrFormat("%.0f", *py) : "--",
                         py ? absl::StrFormat("%.2f", *Number(j, "ratio_cpp_over_python")) : "--",
-                        absl::StrFormat("%.0f", Number(j, "cpp_gflops").value_or(NAN))});
+                        absl::StrFormat("%.0f", Number(j, "cpp_gflops").value_or(NAN)),
+                        roof ? absl::StrFormat("%.0f\\%%", 100 * *roof) : "--"});
     }
   }
   OTGAN_ASSIGN_OR_RETURN(std::string tabular, CsvTabular(c, t));
@@ -212,7 +215,9 @@ absl::StatusOr<std::string> TrainStepTex(const Context& c) {
          "(with its critic or assigner updates) per method, C++ beside the same nets and steps "
          "in Python PyTorch 1.13 run by the same command "
          "(results/bench/train\\_step*.jsonl, \\texttt{bazel run //bench:train\\_step}; "
-         "median of the timed iterations; each file's COMMAND says the load).}\n" +
+         "median of the timed iterations; each file's COMMAND says the load). Of roofline: the "
+         "method's FLOPs at the rate of a 1024$^3$ matrix product in its precision measured by "
+         "the same run, over its time (files from before the bench measured it show --).}\n" +
          tabular + "\\end{table}\n\n";
 }
 
@@ -222,35 +227,44 @@ absl::StatusOr<std::string> AssignTex(const Context& c) {
   const fs::path path = fs::path(c.results()) / "bench" / "assign.jsonl";
   std::error_code ec;
   if (!fs::exists(path, ec)) {
-    return absl::StrCat("\\noindent Assignment benchmark (results/bench/assign.jsonl): ",
-                        kNotYetRun, ".\n\n");
+    return absl::StrCat(
+        "\\noindent Assignment benchmark (results/bench/assign.jsonl): ", kNotYetRun, ".\n\n");
   }
   OTGAN_ASSIGN_OR_RETURN(std::vector<io::Json> lines, plot::ReadJsonLines(path.string()));
   CsvTableSpec t;
   t.name = "bench_assign";
-  t.columns = {"n", "m", "d", "threads", "seconds", "gflops", "gemm_gflops", "share_of_gemm",
-               "gflops_per_cpu_second", "gemm_gflops_per_cpu_second", "share_of_gemm_per_cpu"};
+  t.columns = {"n",
+               "m",
+               "d",
+               "threads",
+               "seconds",
+               "gflops",
+               "gemm_gflops",
+               "share_of_gemm",
+               "gflops_per_cpu_second",
+               "gemm_gflops_per_cpu_second",
+               "share_of_gemm_per_cpu"};
   t.column_types = "rrrrrrrrrrr";
-  t.head = "N & M & d & threads & seconds & GFLOP/s & GEMM GFLOP/s & of GEMM & "
-           "GFLOP/CPU-s & GEMM GFLOP/CPU-s & of GEMM";
+  t.head =
+      "N & M & d & threads & seconds & GFLOP/s & GEMM GFLOP/s & of GEMM & "
+      "GFLOP/CPU-s & GEMM GFLOP/CPU-s & of GEMM";
   for (const io::Json& j : lines) {
     const auto n = Number(j, "n"), g = Number(j, "gflops"), gg = Number(j, "gemm_gflops");
     const double per_cpu = Number(j, "gflops_per_cpu_second").value_or(NAN);
     const double gemm_per_cpu = Number(j, "gemm_gflops_per_cpu_second").value_or(NAN);
     if (!n || !g || !gg) {
       return absl::InvalidArgumentError(absl::StrCat(
-          path.string(), ": expected n, gflops and gemm_gflops in every line: ",
-          io::DumpJson(j, -1)));
+          path.string(),
+          ": expected n, gflops and gemm_gflops in every line: ", io::DumpJson(j, -1)));
     }
-    t.rows.push_back({absl::StrFormat("%.0f", *n),
-                      absl::StrFormat("%.0f", Number(j, "m").value_or(NAN)),
-                      absl::StrFormat("%.0f", Number(j, "d").value_or(NAN)),
-                      absl::StrFormat("%.0f", Number(j, "threads").value_or(NAN)),
-                      absl::StrFormat("%.2f", Number(j, "seconds").value_or(NAN)),
-                      absl::StrFormat("%.0f", *g), absl::StrFormat("%.0f", *gg),
-                      absl::StrFormat("%.0f\\%%", 100 * *g / *gg),
-                      absl::StrFormat("%.0f", per_cpu), absl::StrFormat("%.0f", gemm_per_cpu),
-                      absl::StrFormat("%.0f\\%%", 100 * per_cpu / gemm_per_cpu)});
+    t.rows.push_back(
+        {absl::StrFormat("%.0f", *n), absl::StrFormat("%.0f", Number(j, "m").value_or(NAN)),
+         absl::StrFormat("%.0f", Number(j, "d").value_or(NAN)),
+         absl::StrFormat("%.0f", Number(j, "threads").value_or(NAN)),
+         absl::StrFormat("%.2f", Number(j, "seconds").value_or(NAN)), absl::StrFormat("%.0f", *g),
+         absl::StrFormat("%.0f", *gg), absl::StrFormat("%.0f\\%%", 100 * *g / *gg),
+         absl::StrFormat("%.0f", per_cpu), absl::StrFormat("%.0f", gemm_per_cpu),
+         absl::StrFormat("%.0f\\%%", 100 * per_cpu / gemm_per_cpu)});
   }
   OTGAN_ASSIGN_OR_RETURN(std::string tabular, CsvTabular(c, t));
   return "\\begin{table}[htbp]\\centering\\small\n\\caption{The assigner's assignment step: "
@@ -270,8 +284,8 @@ absl::Status WritePerformanceTex(const Context& c) {
   OTGAN_ASSIGN_OR_RETURN(const std::string assign, AssignTex(c));
   perf += assign;
   if (c.bench_sinkhorn.empty()) {
-    perf += absl::StrCat("\\noindent Sinkhorn benchmark (results/bench/sinkhorn.jsonl): ",
-                         kNotYetRun, ".\n\n");
+    perf += absl::StrCat(
+        "\\noindent Sinkhorn benchmark (results/bench/sinkhorn.jsonl): ", kNotYetRun, ".\n\n");
   } else {
     CsvTableSpec t;
     t.name = "bench_sinkhorn";
@@ -288,14 +302,15 @@ absl::Status WritePerformanceTex(const Context& c) {
                         absl::StrFormat("%.3g", Number(j, "exp_per_s").value_or(NAN))});
     }
     OTGAN_ASSIGN_OR_RETURN(std::string tabular, CsvTabular(c, t));
-    perf += "\\begin{table}[htbp]\\centering\\small\n\\caption{One Sinkhorn iteration "
-            "(results/bench/sinkhorn.jsonl).}\n" +
-            tabular + "\\end{table}\n\n";
+    perf +=
+        "\\begin{table}[htbp]\\centering\\small\n\\caption{One Sinkhorn iteration "
+        "(results/bench/sinkhorn.jsonl).}\n" +
+        tabular + "\\end{table}\n\n";
   }
   perf += c.FigureTex("bench_sinkhorn", 0.75);
   if (c.bench_exact.empty()) {
-    perf += absl::StrCat("\\noindent Exact OT benchmark (results/bench/exact\\_ot.jsonl): ",
-                         kNotYetRun, ".\n\n");
+    perf += absl::StrCat(
+        "\\noindent Exact OT benchmark (results/bench/exact\\_ot.jsonl): ", kNotYetRun, ".\n\n");
   } else {
     CsvTableSpec t;
     t.name = "bench_exact_ot";
@@ -314,9 +329,10 @@ absl::Status WritePerformanceTex(const Context& c) {
                         has_ver ? (ver->get<bool>() ? "yes" : "no") : "--"});
     }
     OTGAN_ASSIGN_OR_RETURN(std::string tabular, CsvTabular(c, t));
-    perf += "\\begin{table}[htbp]\\centering\\small\n\\caption{Exact OT "
-            "(results/bench/exact\\_ot.jsonl).}\n" +
-            tabular + "\\end{table}\n\n";
+    perf +=
+        "\\begin{table}[htbp]\\centering\\small\n\\caption{Exact OT "
+        "(results/bench/exact\\_ot.jsonl).}\n" +
+        tabular + "\\end{table}\n\n";
   }
   perf += c.FigureTex("bench_exact_ot", 0.6);
   return c.PutTex("performance.tex", perf);
