@@ -5,6 +5,7 @@
 #include <tuple>
 #include <vector>
 
+#include <ATen/autocast_mode.h>
 #include <torch/csrc/autograd/custom_function.h>
 
 namespace otgan::nn {
@@ -59,18 +60,26 @@ at::Tensor InputGradByPhases(const at::Tensor& g, const at::Tensor& w,
 }
 
 // conv2d without bias; backward: input gradient by InputGradByPhases,
-// weight gradient by ATen's convolution_backward.
+// weight gradient by ATen's convolution_backward. Under CPU autocast
+// (--precision=bf16) x and the weight are cast to the autocast dtype here, as
+// at::conv2d would, and the gradients go back in their own dtypes.
 struct StridedConv2dFunction : public torch::autograd::Function<StridedConv2dFunction> {
   static torch::autograd::variable_list forward(torch::autograd::AutogradContext* ctx,
                                                 const at::Tensor& x, const at::Tensor& weight,
                                                 std::array<int64_t, 2> stride,
                                                 std::array<int64_t, 2> padding) {
-    ctx->save_for_backward({x, weight});
+    const bool autocast = at::autocast::is_cpu_enabled();
+    const at::ScalarType dtype =
+        autocast ? at::autocast::get_autocast_cpu_dtype() : weight.scalar_type();
+    const at::Tensor xc = x.to(dtype), wc = weight.to(dtype);
+    ctx->save_for_backward({xc, wc});
+    ctx->saved_data["x_dtype"] = static_cast<int64_t>(x.scalar_type());
+    ctx->saved_data["w_dtype"] = static_cast<int64_t>(weight.scalar_type());
     ctx->saved_data["sy"] = stride[0];
     ctx->saved_data["sx"] = stride[1];
     ctx->saved_data["py"] = padding[0];
     ctx->saved_data["px"] = padding[1];
-    return {at::conv2d(x, weight, {}, stride, padding)};
+    return {at::conv2d(xc, wc, {}, stride, padding)};  // autocast: already in its dtype
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
@@ -82,7 +91,7 @@ struct StridedConv2dFunction : public torch::autograd::Function<StridedConv2dFun
                                            ctx->saved_data["sx"].toInt()};
     const std::array<int64_t, 2> padding = {ctx->saved_data["py"].toInt(),
                                             ctx->saved_data["px"].toInt()};
-    const at::Tensor& grad_out = grads[0];
+    const at::Tensor grad_out = grads[0].defined() ? grads[0].to(weight.scalar_type()) : grads[0];
     at::Tensor grad_x, grad_w;
     if (!grad_out.defined()) return {grad_x, grad_w, at::Tensor(), at::Tensor()};
     if (ctx->needs_input_grad(0)) {
@@ -93,6 +102,10 @@ struct StridedConv2dFunction : public torch::autograd::Function<StridedConv2dFun
           grad_out, x, weight, /*bias_sizes=*/c10::nullopt, stride, padding, /*dilation=*/{1, 1},
           /*transposed=*/false, /*output_padding=*/{0, 0}, /*groups=*/1, {false, true, false}));
     }
+    const auto x_dtype = static_cast<at::ScalarType>(ctx->saved_data["x_dtype"].toInt());
+    const auto w_dtype = static_cast<at::ScalarType>(ctx->saved_data["w_dtype"].toInt());
+    if (grad_x.defined()) grad_x = grad_x.to(x_dtype);
+    if (grad_w.defined()) grad_w = grad_w.to(w_dtype);
     return {grad_x, grad_w, at::Tensor(), at::Tensor()};
   }
 };
