@@ -216,8 +216,9 @@ absl::StatusOr<std::string> TrainStepTex(const Context& c) {
          "in Python PyTorch 1.13 run by the same command "
          "(results/bench/train\\_step*.jsonl, \\texttt{bazel run //bench:train\\_step}; "
          "median of the timed iterations; each file's COMMAND says the load). Of roofline: the "
-         "method's FLOPs at the rate of a 1024$^3$ matrix product in its precision measured by "
-         "the same run, over its time (files from before the bench measured it show --).}\n" +
+         "method's FLOPs at the faster of a 2048$^3$ matrix product and a 3$\\times$3 "
+         "convolution in its precision, measured by the same run, over its time (files from "
+         "before the bench measured it show --).}\n" +
          tabular + "\\end{table}\n\n";
 }
 
