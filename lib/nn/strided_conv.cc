@@ -123,7 +123,9 @@ at::Tensor StridedConv2d(const at::Tensor& x, const at::Tensor& weight, const at
   at::Tensor y =
       StridedConv2dFunction::apply(x, weight, std::array<int64_t, 2>{stride[0], stride[1]},
                                    std::array<int64_t, 2>{padding[0], padding[1]})[0];
-  if (bias.defined()) y = y + bias.view({1, -1, 1, 1});
+  // In y's dtype, as at::conv2d adds it (under bf16 autocast an fp32 bias
+  // would otherwise promote the output to fp32).
+  if (bias.defined()) y = y + bias.to(y.scalar_type()).view({1, -1, 1, 1});
   return y;
 }
 

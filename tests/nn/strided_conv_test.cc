@@ -94,34 +94,40 @@ TEST(StridedConv2dTest, StrideOneIsConv2dAndBadShapesThrow) {
 }
 
 // Under CPU autocast to bf16 (--precision=bf16) the layer computes in bf16
-// like at::conv2d under the same autocast, and its gradients come back in the
-// fp32 dtypes of x and the weight (a bf16 gradient against the fp32 weight
-// made the backward throw before).
+// like at::conv2d under the same autocast (bias included: its output stays
+// bf16), and its gradients come back in the fp32 dtypes of x, the weight and
+// the bias (a bf16 gradient against the fp32 weight made the backward throw
+// before).
 TEST(StridedConv2dTest, UnderBf16AutocastMatchesConv2dAndReturnsFp32Gradients) {
   const Case c = kCases[0];
   torch::manual_seed(8);
   const at::Tensor x0 = at::randn({c.n, c.in, c.h, c.w});
   const at::Tensor w0 = at::randn({c.out, c.in, c.k, c.k}) * 0.1;
+  const at::Tensor b0 = at::randn({c.out});
   const at::Tensor g = at::randn({c.n, c.out, (c.h - c.k) / c.sy + 1, (c.w - c.k) / c.sx + 1});
-  at::Tensor out[2], gx[2], gw[2];
+  at::Tensor out[2], gx[2], gw[2], gb[2];
   for (int k = 0; k < 2; ++k) {
     at::Tensor x = x0.clone().requires_grad_(true), w = w0.clone().requires_grad_(true);
+    at::Tensor b = b0.clone().requires_grad_(true);
     at::autocast::set_cpu_enabled(true);
     at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-    out[k] = k == 0 ? StridedConv2d(x, w, {}, {c.sy, c.sx}, {c.py, c.px})
-                    : at::conv2d(x, w, {}, {c.sy, c.sx}, {c.py, c.px});
+    out[k] = k == 0 ? StridedConv2d(x, w, b, {c.sy, c.sx}, {c.py, c.px})
+                    : at::conv2d(x, w, b, {c.sy, c.sx}, {c.py, c.px});
     at::autocast::set_cpu_enabled(false);
     at::autocast::clear_cache();
     EXPECT_EQ(out[k].scalar_type(), at::kBFloat16);
     out[k].backward(g.to(at::kBFloat16));
     ASSERT_EQ(x.grad().scalar_type(), at::kFloat);
     ASSERT_EQ(w.grad().scalar_type(), at::kFloat);
+    ASSERT_EQ(b.grad().scalar_type(), at::kFloat);
     gx[k] = x.grad();
     gw[k] = w.grad();
+    gb[k] = b.grad();
   }
   EXPECT_LT(RelErr(out[0].to(at::kFloat), out[1].to(at::kFloat)), 2e-2);
   EXPECT_LT(RelErr(gx[0], gx[1]), 2e-2);
   EXPECT_LT(RelErr(gw[0], gw[1]), 2e-2);
+  EXPECT_LT(RelErr(gb[0], gb[1]), 2e-2);
 }
 
 }  // namespace
