@@ -81,7 +81,7 @@ OtganLossConfig MnistPreset() {
   p.sinkhorn.tol = 0;
   p.schedule = train::OtGanSchedule();
   p.gen_lr = p.critic_lr = 3e-4;
-  p.cost = ot::CostKind::kCosine;
+  p.cost = ot::CostKind::kCosineOfUnitRows;  // the critic returns unit rows
   return p;
 }
 

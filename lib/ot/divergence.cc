@@ -52,11 +52,13 @@ at::Tensor Value(const at::Tensor& cost, const at::Tensor& a, const at::Tensor& 
 // A cloud as the costs below take it: for the cosine cost its unit rows,
 // computed once per call however many costs use the cloud (the energy
 // distance's 4 clouds enter 6 costs; normalising per cost tripled that work).
+// kCosineOfUnitRows clouds are unit rows already and pass as they are.
 at::Tensor Prepared(const at::Tensor& x, CostKind kind) {
   return kind == CostKind::kCosine ? UnitRows(x) : x;
 }
 
-// PairwiseCost of two Prepared clouds.
+// PairwiseCost of two Prepared clouds (for kCosineOfUnitRows PairwiseCost is
+// CosineCostOfUnitRows itself).
 at::Tensor CostOfPrepared(const at::Tensor& x, const at::Tensor& y, CostKind kind) {
   return kind == CostKind::kCosine ? CosineCostOfUnitRows(x, y) : PairwiseCost(x, y, kind);
 }

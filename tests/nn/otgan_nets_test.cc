@@ -2,6 +2,7 @@
 // initialisation as in openai/ot-gan utils/nn.py, the generator's and critic's
 // shapes, ranges and embeddings as in models/dcgan.py.
 #include <ATen/ATen.h>
+#include <torch/csrc/autograd/autograd.h>
 
 #include "gtest/gtest.h"
 #include "lib/nn/otgan_nets.h"
@@ -14,6 +15,20 @@ TEST(OtganLayersTest, CReluDoublesChannelsAndKeepsInformation) {
   at::Tensor y = CRelu(x);
   EXPECT_EQ(y.size(1), 8);
   EXPECT_TRUE(at::allclose(y.narrow(1, 0, 4) - y.narrow(1, 4, 4), x));
+}
+
+// Upsample2 is the nearest-neighbour repeat, and its backward sums each 2x2
+// block, as autograd of repeat_interleave gives.
+TEST(OtganLayersTest, Upsample2RepeatsEachPixelTwiceInBothDims) {
+  at::manual_seed(2);
+  at::Tensor x = at::randn({2, 3, 4, 5}, at::kDouble).requires_grad_(true);
+  at::Tensor y = Upsample2(x);
+  const at::Tensor ref = x.repeat_interleave(2, 2).repeat_interleave(2, 3);
+  EXPECT_TRUE(at::equal(y, ref));
+  at::Tensor g = at::randn(y.sizes(), at::kDouble);
+  const at::Tensor dx = torch::autograd::grad({(y * g).sum()}, {x})[0];
+  const at::Tensor ref_dx = torch::autograd::grad({(ref * g).sum()}, {x})[0];
+  EXPECT_TRUE(at::allclose(dx, ref_dx, 1e-14, 1e-14));
 }
 
 TEST(OtganLayersTest, WeightNormStartsWithUnitRowsAndIsScaleInvariantInV) {

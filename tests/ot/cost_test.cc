@@ -31,6 +31,8 @@ double BruteCost(const at::Tensor& x, const at::Tensor& y, int64_t i, int64_t j,
       return std::sqrt(d2);
     case CostKind::kCosine:
       return 1 - xy / std::sqrt(xx * yy);
+    case CostKind::kCosineOfUnitRows:
+      return 1 - xy;
   }
   return NAN;
 }
@@ -86,6 +88,51 @@ TEST(CostTest, CosineCostOfUnitRowsIsPairwiseCosineCost) {
     EXPECT_TRUE(at::allclose(CosineCostOfUnitRows(UnitRows(x), UnitRows(y), chunk),
                              PairwiseCost(x, y, CostKind::kCosine), 1e-14, 1e-14));
   }
+}
+
+// CosineCostOfUnitRows' backward (InnerProductsFunction in cost.cc) against
+// autograd of 1 - x y^T: gradients of x and y, contiguous (autograd's dy is
+// a transposed view, slow to accumulate), in and across chunks, batched, and
+// double backward.
+TEST(CostTest, CosineCostOfUnitRowsGradientsAreAutogradsAndContiguous) {
+  at::manual_seed(6);
+  for (const auto& [xs, ys] :
+       {std::pair<std::vector<int64_t>, std::vector<int64_t>>{{7, 5}, {9, 5}},
+        std::pair<std::vector<int64_t>, std::vector<int64_t>>{{2, 6, 4}, {2, 3, 4}}}) {
+    at::Tensor x = at::randn(xs, Double()).requires_grad_(true);
+    at::Tensor y = at::randn(ys, Double()).requires_grad_(true);
+    at::Tensor weights = at::randn(at::matmul(x, y.transpose(-1, -2)).sizes(), Double());
+    const at::Tensor ref = 1 - at::matmul(x, y.transpose(-1, -2));
+    const auto ref_g = torch::autograd::grad({(ref * weights).sum()}, {x, y}, {}, true, true);
+    const auto ref_gg = torch::autograd::grad({(ref_g[0] * ref_g[1].sum()).sum()}, {x, y});
+    for (int64_t chunk : {0, 2}) {
+      const at::Tensor c = CosineCostOfUnitRows(x, y, chunk);
+      EXPECT_TRUE(at::allclose(c, ref, 1e-14, 1e-14));
+      const auto g = torch::autograd::grad({(c * weights).sum()}, {x, y}, {}, true, true);
+      EXPECT_TRUE(at::allclose(g[0], ref_g[0], 1e-12, 1e-12)) << chunk;
+      EXPECT_TRUE(at::allclose(g[1], ref_g[1], 1e-12, 1e-12)) << chunk;
+      EXPECT_TRUE(g[0].is_contiguous());
+      EXPECT_TRUE(g[1].is_contiguous()) << "dy must not be a transposed view";
+      const auto gg = torch::autograd::grad({(g[0] * g[1].sum()).sum()}, {x, y});
+      EXPECT_TRUE(at::allclose(gg[0], ref_gg[0], 1e-12, 1e-12));
+      EXPECT_TRUE(at::allclose(gg[1], ref_gg[1], 1e-12, 1e-12));
+    }
+  }
+}
+
+// kCosineOfUnitRows takes its rows as they are: on unit rows it is the cosine
+// cost, on any other rows 1 - <x, y> (no second normalisation).
+TEST(CostTest, CosineOfUnitRowsIsTheCosineCostOnUnitRowsAndDoesNotNormalise) {
+  at::manual_seed(5);
+  at::Tensor x = UnitRows(at::randn({9, 6}, Double())), y = UnitRows(at::randn({11, 6}, Double()));
+  for (int64_t chunk : {0, 4}) {
+    EXPECT_TRUE(at::allclose(PairwiseCost(x, y, CostKind::kCosineOfUnitRows, chunk),
+                             PairwiseCost(x, y, CostKind::kCosine, chunk), 1e-14, 1e-14));
+    EXPECT_TRUE(at::allclose(PairwiseCost(2 * x, y, CostKind::kCosineOfUnitRows, chunk),
+                             1 - 2 * at::mm(x, y.t()), 1e-14, 1e-14));
+  }
+  EXPECT_EQ(CostKindName(CostKind::kCosineOfUnitRows), "cosine_of_unit_rows");
+  EXPECT_FALSE(ParseCostKind("cosine_of_unit_rows").ok());
 }
 
 TEST(CostTest, PairwiseCostMatchesBruteForceLoopsInAndAcrossChunks) {

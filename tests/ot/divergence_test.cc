@@ -49,7 +49,8 @@ TEST(DivergenceTest, NonNegativeZeroOnIdenticalCloudsAndSymmetric) {
         const double xy = Item(SinkhornDivergence(x, y, kind, o, GradMode::kUnrolled, &stats));
         const double yx = Item(SinkhornDivergence(y, x, kind, o, GradMode::kUnrolled, &stats));
         // Residual marginal error delta moves a <P, C> value by at most delta max C.
-        const double max_cost = PairwiseCost(at::cat({x, y}), at::cat({x, y}), kind).max().item<double>();
+        const double max_cost =
+            PairwiseCost(at::cat({x, y}), at::cat({x, y}), kind).max().item<double>();
         const double slack = 4 * stats.max_marginal_error * max_cost + 1e-10;
         EXPECT_GE(xy, -slack) << CostKindName(kind) << " eps " << eps;
         EXPECT_NEAR(xy, yx, slack) << CostKindName(kind) << " eps " << eps;
@@ -63,27 +64,51 @@ TEST(DivergenceTest, NonNegativeZeroOnIdenticalCloudsAndSymmetric) {
   }
 }
 
+// For both cosine kinds: kCosineOfUnitRows must take the (not unit) clouds as
+// they are, so its energy distance is built from 1 - <p, q>.
 TEST(DivergenceTest, DivergenceAndEnergyDistanceMatchTheirDefinitionsTermByTerm) {
   at::manual_seed(22);
   at::Tensor x = at::randn({7, 2}, Double()), x2 = at::randn({7, 2}, Double());
   at::Tensor y = at::randn({5, 2}, Double()) + 1, y2 = at::randn({5, 2}, Double()) + 1;
   SinkhornOptions o = Converged(0.3);
-  auto w = [&](const at::Tensor& p, const at::Tensor& q) {
-    at::Tensor c = PairwiseCost(p, q, CostKind::kCosine);
-    SinkhornResult r = SolveSinkhorn(c, at::Tensor(), at::Tensor(), o);
-    return Item((SinkhornPlan(c, r, at::Tensor(), at::Tensor(), o.eps) * c).sum());
-  };
+  for (CostKind kind : {CostKind::kCosine, CostKind::kCosineOfUnitRows}) {
+    auto w = [&](const at::Tensor& p, const at::Tensor& q) {
+      at::Tensor c = PairwiseCost(p, q, kind);
+      SinkhornResult r = SolveSinkhorn(c, at::Tensor(), at::Tensor(), o);
+      return Item((SinkhornPlan(c, r, at::Tensor(), at::Tensor(), o.eps) * c).sum());
+    };
+    for (GradMode mode : {GradMode::kUnrolled, GradMode::kEnvelope}) {
+      EXPECT_NEAR(Item(EntropicTransportCost(x, y, kind, o, mode)), w(x, y), 1e-12);
+      EXPECT_NEAR(Item(SinkhornDivergence(x, y, kind, o, mode)), 2 * w(x, y) - w(x, x) - w(y, y),
+                  1e-12);
+      const double expected =
+          w(x, y) + w(x, y2) + w(x2, y) + w(x2, y2) - 2 * w(x, x2) - 2 * w(y, y2);
+      SinkhornStats stats;
+      EXPECT_NEAR(Item(MinibatchEnergyDistance(x, x2, y, y2, kind, o, mode, &stats)), expected,
+                  1e-12);
+      EXPECT_EQ(stats.solves, 6);
+      EXPECT_TRUE(stats.all_converged);
+      EXPECT_LT(stats.max_marginal_error, 1e-12);
+    }
+  }
+}
+
+// OT-GAN's loss as otgan_mnist computes it (the critic returns UnitRows, the
+// cost is kCosineOfUnitRows) equals the cosine cost on the raw features, in
+// value and in the gradient with respect to those features.
+TEST(DivergenceTest, EnergyDistanceOnUnitRowsEqualsTheCosineCostOnRawRows) {
+  at::manual_seed(24);
+  std::vector<at::Tensor> raw;
+  for (int i = 0; i < 4; ++i) raw.push_back(at::randn({6, 5}, Double()).requires_grad_(true));
+  SinkhornOptions o = Converged(0.2);
   for (GradMode mode : {GradMode::kUnrolled, GradMode::kEnvelope}) {
-    EXPECT_NEAR(Item(EntropicTransportCost(x, y, CostKind::kCosine, o, mode)), w(x, y), 1e-12);
-    EXPECT_NEAR(Item(SinkhornDivergence(x, y, CostKind::kCosine, o, mode)),
-                2 * w(x, y) - w(x, x) - w(y, y), 1e-12);
-    const double expected = w(x, y) + w(x, y2) + w(x2, y) + w(x2, y2) - 2 * w(x, x2) - 2 * w(y, y2);
-    SinkhornStats stats;
-    EXPECT_NEAR(Item(MinibatchEnergyDistance(x, x2, y, y2, CostKind::kCosine, o, mode, &stats)),
-                expected, 1e-12);
-    EXPECT_EQ(stats.solves, 6);
-    EXPECT_TRUE(stats.all_converged);
-    EXPECT_LT(stats.max_marginal_error, 1e-12);
+    at::Tensor a =
+        MinibatchEnergyDistance(raw[0], raw[1], raw[2], raw[3], CostKind::kCosine, o, mode);
+    at::Tensor b = MinibatchEnergyDistance(UnitRows(raw[0]), UnitRows(raw[1]), UnitRows(raw[2]),
+                                           UnitRows(raw[3]), CostKind::kCosineOfUnitRows, o, mode);
+    EXPECT_NEAR(Item(a), Item(b), 1e-12);
+    const auto ga = torch::autograd::grad({a}, raw), gb = torch::autograd::grad({b}, raw);
+    for (int i = 0; i < 4; ++i) EXPECT_TRUE(at::allclose(ga[i], gb[i], 1e-10, 1e-12)) << i;
   }
 }
 
@@ -134,21 +159,26 @@ TEST(DivergenceTest, UnrolledGradientsMatchFiniteDifferences) {
   for (CostKind kind : {CostKind::kSqEuclidean, CostKind::kEuclidean, CostKind::kCosine}) {
     using Fn = std::function<at::Tensor(const at::Tensor&)>;
     std::vector<std::pair<const char*, Fn>> fns = {
-        {"transport", [&](const at::Tensor& x) {
+        {"transport",
+         [&](const at::Tensor& x) {
            return EntropicTransportCost(x, y, kind, o, GradMode::kUnrolled);
          }},
-        {"dual", [&](const at::Tensor& x) {
+        {"dual",
+         [&](const at::Tensor& x) {
            return SinkhornDualValue(x, y, kind, o, GradMode::kUnrolled);
          }},
-        {"divergence", [&](const at::Tensor& x) {
+        {"divergence",
+         [&](const at::Tensor& x) {
            return SinkhornDivergence(x, y, kind, o, GradMode::kUnrolled);
          }},
     };
     for (auto& [name, fn] : fns) {
       at::Tensor g = AutogradGradient(fn, x0);
-      at::Tensor fd = FiniteDifferenceGradient([&](const at::Tensor& x) { return Item(fn(x)); }, x0);
-      EXPECT_TRUE(at::allclose(g, fd, 1e-5, 1e-7))
-          << name << " " << CostKindName(kind) << "\n" << g << "\n" << fd;
+      at::Tensor fd =
+          FiniteDifferenceGradient([&](const at::Tensor& x) { return Item(fn(x)); }, x0);
+      EXPECT_TRUE(at::allclose(g, fd, 1e-5, 1e-7)) << name << " " << CostKindName(kind) << "\n"
+                                                   << g << "\n"
+                                                   << fd;
     }
   }
 }
@@ -185,7 +215,9 @@ TEST(DivergenceTest, EnvelopeGradientOfTransportCostIsPlanTimesCostGradient) {
   at::Tensor fixed_plan_grad = AutogradGradient(
       [&](const at::Tensor& x) { return (r.plan * PairwiseCost(x, y, kind)).sum(); }, x0);
   at::Tensor envelope = AutogradGradient(
-      [&](const at::Tensor& x) { return EntropicTransportCost(x, y, kind, o, GradMode::kEnvelope); },
+      [&](const at::Tensor& x) {
+        return EntropicTransportCost(x, y, kind, o, GradMode::kEnvelope);
+      },
       x0);
   EXPECT_TRUE(at::allclose(envelope, fixed_plan_grad, 1e-9, 1e-12));
   double previous = 1e9;
@@ -193,10 +225,14 @@ TEST(DivergenceTest, EnvelopeGradientOfTransportCostIsPlanTimesCostGradient) {
     SinkhornOptions oe = Converged(eps);
     oe.eps_scaling = true;
     at::Tensor env = AutogradGradient(
-        [&](const at::Tensor& x) { return EntropicTransportCost(x, y, kind, oe, GradMode::kEnvelope); },
+        [&](const at::Tensor& x) {
+          return EntropicTransportCost(x, y, kind, oe, GradMode::kEnvelope);
+        },
         x0);
     at::Tensor unrolled = AutogradGradient(
-        [&](const at::Tensor& x) { return EntropicTransportCost(x, y, kind, oe, GradMode::kUnrolled); },
+        [&](const at::Tensor& x) {
+          return EntropicTransportCost(x, y, kind, oe, GradMode::kUnrolled);
+        },
         x0);
     const double gap = Item((env - unrolled).abs().max());
     EXPECT_LT(gap, previous) << "eps " << eps;

@@ -23,6 +23,8 @@ at::Tensor ReferenceCost(const at::Tensor& x, const at::Tensor& y, CostKind kind
       return diff.pow(2).sum(-1).sqrt();
     case CostKind::kCosine:
       return 1 - at::matmul(x / x.norm(2, 1, true), (y / y.norm(2, 1, true)).t());
+    case CostKind::kCosineOfUnitRows:
+      return 1 - at::matmul(x, y.t());
   }
   return {};
 }
