@@ -40,6 +40,7 @@ absl::StatusOr<c10::Device> ParseDevice(const std::string& name) {
 void PrepareCpuRuntime(int argc, char** argv) {
   (void)argc;
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_MMAP_MAX, 0);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   mallopt(M_TOP_PAD, 64 << 20);
   const char* wait = std::getenv("OMP_WAIT_POLICY");

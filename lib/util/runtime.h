@@ -15,9 +15,9 @@
 
 #include <string>
 
+#include <c10/core/Device.h>
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include <c10/core/Device.h>
 
 namespace otgan {
 
@@ -39,12 +39,18 @@ int NumCores();
 //    sets it and re-executes the program once (/proc/self/exe, same argv).
 //    OTGAN_NO_REEXEC=1 disables the re-execution (the variable is then set
 //    for child processes only).
-//  - glibc keeps freed memory in the process (mallopt: mmap threshold 32 MiB,
-//    its largest, trim threshold 1 GiB, top pad 64 MiB). By default glibc
-//    hands blocks above its mmap threshold back to the OS on free and trims
-//    the heap top, so every batch's activations were fresh, page-faulting
-//    memory: page faults were ~20% of an assigner loop's profile and its
-//    generator forward ran 3x slower (0.95 s -> 0.30 s per 400 samples).
+//  - glibc keeps freed memory in the process (mallopt: no block is mmapped,
+//    whatever its size, trim threshold 1 GiB, top pad 64 MiB). By default
+//    glibc hands blocks above its mmap threshold back to the OS on free and
+//    trims the heap top, so every batch's activations were fresh,
+//    page-faulting memory, and a page fault is dear in this machine's VM:
+//    page faults were ~20% of an assigner loop's profile and its generator
+//    forward ran 3x slower (0.95 s -> 0.30 s per 400 samples). The mmap
+//    threshold alone (its largest is 32 MiB) still left OT-GAN's larger
+//    activations (a critic layer's input at batch 256 is 63 MB) to mmap:
+//    with no mmap at all an OT-GAN MNIST step made half the page faults
+//    (1.22 M -> 0.48 M per bench process) and ran ~30% faster (4.6-4.8 s ->
+//    3.0-3.3 s, two threads). The cost: the process keeps its peak heap.
 void PrepareCpuRuntime(int argc, char** argv);
 
 // The ATen CPU kernel level in force ("AVX2", "AVX512", ...) as LibTorch's
