@@ -837,13 +837,13 @@ absl::Status Run(const char* argv0) {
     }
   }
 
-  // The rooflines: each method's FLOPs at the peak rate of its precision,
-  // measured after the methods' timings: run first, its 16 MB matrices left
-  // glibc's heap in a state that slowed the OT-GAN generator update that
-  // followed by ~15% (4.7 s against 4.0 s, one thread), a cost the training
-  // binaries, which never run it, do not pay (for
+  // The rooflines: each method's FLOPs at the peak rate of its precision (for
   // bf16 the bf16 rates, although losses, Sinkhorn and weight updates stay in
   // fp32, so the bf16 roofline is a lower bound that the step cannot reach).
+  // The peak is measured after the methods' timings: run first, its 16 MB
+  // matrices left glibc's heap in a state that slowed the OT-GAN generator
+  // update that followed by ~15% (4.7 s against 4.0 s, one thread), a cost
+  // the training binaries, which never run it, do not pay.
   const bool bf16 = absl::GetFlag(FLAGS_precision) == train::Precision::kBf16;
   const PeakRates peak = MeasurePeakRates(bf16 ? at::kBFloat16 : at::kFloat);
   const double roofline_gflops = peak.best();
