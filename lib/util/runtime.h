@@ -48,9 +48,10 @@ int NumCores();
 //    forward ran 3x slower (0.95 s -> 0.30 s per 400 samples). The mmap
 //    threshold alone (its largest is 32 MiB) still left OT-GAN's larger
 //    activations (a critic layer's input at batch 256 is 63 MB) to mmap:
-//    with no mmap at all an OT-GAN MNIST step made half the page faults
-//    (1.22 M -> 0.48 M per bench process) and ran ~30% faster (4.6-4.8 s ->
-//    3.0-3.3 s, two threads). The cost: the process keeps its peak heap.
+//    with no mmap at all a bench process timing OT-GAN MNIST made half the
+//    page faults (1.00 M -> 0.49 M) in 22% less CPU time, and one OT-GAN
+//    iteration took 3.06-3.12 s instead of 3.30-3.41 s (two threads, two
+//    alternated runs each). The cost: the process keeps its peak heap.
 void PrepareCpuRuntime(int argc, char** argv);
 
 // The ATen CPU kernel level in force ("AVX2", "AVX512", ...) as LibTorch's
