@@ -4,10 +4,12 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include <ATen/Parallel.h>
@@ -37,21 +39,35 @@ absl::StatusOr<c10::Device> ParseDevice(const std::string& name) {
       absl::StrCat("--device=", name, ": expected cpu, cuda or cuda:N"));
 }
 
+namespace {
+// OpenBLAS's workers spin 2^n cycles after each call before they sleep
+// (OpenBLAS 0.3.21 blas_server.c; its default n = 28 is ~0.1 s of
+// sched_yield on this CPU). Chosen by bench/train_step: runtime.h.
+constexpr char kOpenBlasThreadTimeout[] = "18";
+}  // namespace
+
 void PrepareCpuRuntime(int argc, char** argv) {
   (void)argc;
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_MMAP_MAX, 0);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   mallopt(M_TOP_PAD, 64 << 20);
-  const char* wait = std::getenv("OMP_WAIT_POLICY");
-  if (wait == nullptr || *wait == '\0') {
-    setenv("OMP_WAIT_POLICY", "PASSIVE", /*overwrite=*/1);
-    const char* no_reexec = std::getenv("OTGAN_NO_REEXEC");
-    if (no_reexec == nullptr || std::string(no_reexec) != "1") {
-      std::fflush(nullptr);
-      execv("/proc/self/exe", argv);
-      // execv returns only on failure: carry on with libgomp's default policy.
+  // Both variables are read by their libraries when they load, before main().
+  bool changed = false;
+  for (const auto& [name, value] :
+       {std::pair<const char*, const char*>{"OMP_WAIT_POLICY", "PASSIVE"},
+        std::pair<const char*, const char*>{"OPENBLAS_THREAD_TIMEOUT", kOpenBlasThreadTimeout}}) {
+    const char* set = std::getenv(name);
+    if (set == nullptr || *set == '\0') {
+      setenv(name, value, /*overwrite=*/1);
+      changed = true;
     }
+  }
+  const char* no_reexec = std::getenv("OTGAN_NO_REEXEC");
+  if (changed && (no_reexec == nullptr || std::string(no_reexec) != "1")) {
+    std::fflush(nullptr);
+    execv("/proc/self/exe", argv);
+    // execv returns only on failure: carry on with the libraries' defaults.
   }
 }
 
@@ -65,8 +81,12 @@ std::string CpuRuntimeDescription() {
   }
   const char* wait = std::getenv("OMP_WAIT_POLICY");
   const int blas = BlasThreads();
+  const int timeout = BlasThreadTimeout();
   return absl::StrCat("ATen ", capability, ", OMP_WAIT_POLICY=", wait ? wait : "(unset)",
-                      blas > 0 ? absl::StrCat(", OpenBLAS threads ", blas) : "");
+                      blas > 0
+                          ? absl::StrCat(", OpenBLAS threads ", blas, ", spin 2^",
+                                         timeout > 0 ? std::clamp(timeout, 4, 30) : 28, " cycles")
+                          : "");
 }
 
 namespace {
@@ -81,6 +101,13 @@ GetBlasThreadsFn GetBlasThreads() {
   return reinterpret_cast<GetBlasThreadsFn>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
 }
 }  // namespace
+
+int BlasThreadTimeout() {
+  // openblas_env.c: the value it read from OPENBLAS_THREAD_TIMEOUT at load.
+  const auto get =
+      reinterpret_cast<GetBlasThreadsFn>(dlsym(RTLD_DEFAULT, "openblas_thread_timeout"));
+  return get == nullptr ? -1 : get();
+}
 
 int BlasThreads() {
   const GetBlasThreadsFn get = GetBlasThreads();

@@ -52,11 +52,24 @@ int NumCores();
 //    page faults (1.00 M -> 0.49 M) in 22% less CPU time, and one OT-GAN
 //    iteration took 3.06-3.12 s instead of 3.30-3.41 s (two threads, two
 //    alternated runs each). The cost: the process keeps its peak heap.
+//  - OPENBLAS_THREAD_TIMEOUT=18: after each matrix product OpenBLAS's idle
+//    workers spin 2^18 cycles (~0.1 ms) in sched_yield before they sleep,
+//    instead of its default 2^28 (~0.1 s), in which they took a core from
+//    ATen's OpenMP threads between two products (a perf profile of the bf16
+//    OT-GAN step: 19% of samples in sched_yield and the kernel's syscall
+//    path). Read by OpenBLAS when it loads, so set and re-executed as above.
+//    bench/train_step, default / 4 / 18, two alternated rounds (2 threads,
+//    ms per iteration): wgan_gp_mnist 1504, 1307 / 1165, 1121 / 1122, 1133;
+//    wgan_mnist 925, 923 / 917, 916 / 777, 769; otgan_mog 24, 34 / 40, 35 /
+//    27, 27 (2^4 sleeps after every one of the toy's small products). A
+//    second pair of rounds, 14 / 18 / 22: wgan_gp_mnist 1081, 965 / 999,
+//    960 / 1118, 1167; wgan_mnist 838, 783 / 823, 767 / 888, 898.
 void PrepareCpuRuntime(int argc, char** argv);
 
 // The ATen CPU kernel level in force ("AVX2", "AVX512", ...) as LibTorch's
 // build summary reports it, the OpenMP wait policy and OpenBLAS's thread
-// count, e.g. "ATen AVX2, OMP_WAIT_POLICY=PASSIVE, OpenBLAS threads 1".
+// count and spin timeout (as the library read it), e.g.
+// "ATen AVX2, OMP_WAIT_POLICY=PASSIVE, OpenBLAS threads 1, spin 2^18 cycles".
 std::string CpuRuntimeDescription();
 
 // Sets the intra-op thread count, `threads` > 0 or all cores for 0, in both
@@ -71,6 +84,10 @@ absl::StatusOr<int> ConfigureThreads(int threads);
 
 // OpenBLAS's thread count, or 0 when the linked BLAS is not OpenBLAS.
 int BlasThreads();
+
+// The OPENBLAS_THREAD_TIMEOUT OpenBLAS read when it loaded (0: unset, its
+// default 28 in force), or -1 when the linked BLAS is not OpenBLAS.
+int BlasThreadTimeout();
 
 // The workspace root: $BUILD_WORKSPACE_DIRECTORY under `bazel run`, else the
 // nearest ancestor of the working directory holding a WORKSPACE file, else "".

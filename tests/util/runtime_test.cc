@@ -1,9 +1,14 @@
 #include "lib/util/runtime.h"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
 
 #include <ATen/Parallel.h>
 
@@ -45,11 +50,54 @@ TEST(RuntimeTest, ConfigureThreadsAlsoSizesOpenBlasPool) {
   EXPECT_EQ(BlasThreads(), NumCores());
 }
 
+// The child half of the next test: run as `runtime_test
+// --gtest_filter=RuntimeTest.ChildReportsLibrarySettings` with
+// OTGAN_RUNTIME_TEST_OUT set, it calls PrepareCpuRuntime (which re-executes it
+// once with the variables set) and writes what OpenBLAS read at load.
+TEST(RuntimeTest, ChildReportsLibrarySettings) {
+  const char* out = std::getenv("OTGAN_RUNTIME_TEST_OUT");
+  if (out == nullptr) GTEST_SKIP() << "run by PrepareCpuRuntimeSetsLibraryVariablesBeforeLoad";
+  char arg0[] = "/proc/self/exe";
+  char filter[] = "--gtest_filter=RuntimeTest.ChildReportsLibrarySettings";
+  char* argv[] = {arg0, filter, nullptr};
+  PrepareCpuRuntime(2, argv);  // returns only in the re-executed process
+  std::FILE* f = std::fopen(out, "w");
+  ASSERT_NE(f, nullptr);
+  const char* wait = std::getenv("OMP_WAIT_POLICY");
+  std::fprintf(f, "%d %s\n", BlasThreadTimeout(), wait ? wait : "(unset)");
+  std::fclose(f);
+}
+
+// With neither variable set, the program re-executes itself and OpenBLAS
+// loads with OPENBLAS_THREAD_TIMEOUT=18 (before main, which only the
+// re-execution reaches); a value the user set is kept.
+TEST(RuntimeTest, PrepareCpuRuntimeSetsLibraryVariablesBeforeLoad) {
+  if (BlasThreadTimeout() < 0) GTEST_SKIP() << "the linked BLAS is not OpenBLAS";
+  const std::string out = ::testing::TempDir() + "/runtime_child.txt";
+  auto run_child = [&](const std::vector<std::string>& env) -> std::string {
+    std::remove(out.c_str());
+    // (gtest reports of the child would land on the parent's files: unset.)
+    std::string cmd =
+        "env -u OMP_WAIT_POLICY -u OPENBLAS_THREAD_TIMEOUT -u OTGAN_NO_REEXEC -u XML_OUTPUT_FILE "
+        "-u TEST_PREMATURE_EXIT_FILE -u GTEST_OUTPUT -u TEST_SHARD_STATUS_FILE";
+    for (const std::string& e : env) cmd += " " + e;
+    cmd += " OTGAN_RUNTIME_TEST_OUT=" + out + " /proc/" + std::to_string(getpid()) +
+           "/exe --gtest_filter=RuntimeTest.ChildReportsLibrarySettings > /dev/null 2>&1";
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    std::ifstream in(out);
+    std::string line;
+    std::getline(in, line);
+    return line;
+  };
+  EXPECT_EQ(run_child({}), "18 PASSIVE");
+  EXPECT_EQ(run_child({"OPENBLAS_THREAD_TIMEOUT=25", "OMP_WAIT_POLICY=ACTIVE"}), "25 ACTIVE");
+}
+
 // PrepareCpuRuntime keeps large blocks in the process: a freed 96 MiB block
 // is reused without page faults (glibc's default mmaps a block that large
 // afresh on every malloc and unmaps it on free, so each reuse faults again).
 TEST(RuntimeTest, PrepareCpuRuntimeReusesLargeBlocksWithoutPageFaults) {
-  setenv("OMP_WAIT_POLICY", "PASSIVE", /*overwrite=*/0);  // so it does not re-execute
+  setenv("OTGAN_NO_REEXEC", "1", /*overwrite=*/1);  // so it does not re-execute
   char arg0[] = "runtime_test";
   char* argv[] = {arg0, nullptr};
   PrepareCpuRuntime(1, argv);
