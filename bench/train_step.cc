@@ -370,15 +370,22 @@ Method Otgan(bool mnist, bool critic_update, bool one_call, int64_t chunk = 0,
     };
     m.gflop = 2 * batch * (2 * gm + 4 * dm * 3) / 1e9;
   } else {
+    // As replications/otgan_family.cc: the critic's parameters are frozen for
+    // the generator's forward pass, so its backward neither computes critic
+    // weight gradients nor backpropagates through the real batches' embeddings
+    // (openai/ot-gan train.py:112 takes tf.gradients of the generated batches'
+    // features with respect to the generator's parameters only).
     m.step = [=] {
       const at::Tensor x = real(), x2 = real();
+      for (const at::Tensor& p : dparams) p.requires_grad_(false);
       const std::vector<at::Tensor> y = generate_pair();
       const at::Tensor l = energy(x, x2, y[0], y[1]);
+      for (const at::Tensor& p : dparams) p.requires_grad_(true);
       gopt->zero_grad();
       l.backward();
       gopt->step();
     };
-    m.gflop = 2 * batch * (2 * gm * 3 + 2 * dm * 3 + 2 * dm) / 1e9;
+    m.gflop = 2 * batch * (2 * gm * 3 + 2 * dm * 2 + 2 * dm) / 1e9;
   }
   m.what = absl::StrCat(
       critic_update ? "critic" : "generator", " update: 4 batches of 256 through the critic ",

@@ -333,8 +333,15 @@ def otgan(mnist):
         l.item()
 
     def gen_update():
+        # The critic frozen for the generator's update, as the C++
+        # replications/otgan_family.cc (openai/ot-gan train.py:112 takes
+        # tf.gradients of the generated features w.r.t. the generator only).
         x, x2 = real(), real()
+        for p in D.parameters():
+            p.requires_grad_(False)
         l = energy_distance(embed(x), embed(x2), embed(G(lat())), embed(G(lat())), eps, iters, mnist)
+        for p in D.parameters():
+            p.requires_grad_(True)
         gopt.zero_grad()
         l.backward()
         gopt.step()
