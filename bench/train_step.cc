@@ -103,6 +103,11 @@ ABSL_FLAG(std::string, reference_precision, "",
           "fp32 | bf16: the Python reference's precision when it should differ from "
           "--precision (empty: the same), e.g. --precision=bf16 --reference_precision=fp32 "
           "gives the ratio of C++ in bf16 over Python in fp32");
+ABSL_FLAG(int, rounds, 1,
+          "time every method (C++), then run the Python reference, this many times in "
+          "alternation, and report the medians with each round's values: this machine's "
+          "run-to-run spread (~20%, both sides) is larger than the differences the ratio is "
+          "read for");
 ABSL_FLAG(bool, layers, true, "time the transposed-convolution layers too");
 ABSL_FLAG(bool, no_reference, false, "skip the Python PyTorch reference run");
 ABSL_FLAG(std::string, python, "/usr/bin/python3",
@@ -667,6 +672,8 @@ absl::Status Run(const char* argv0) {
   const int iters = absl::GetFlag(FLAGS_iters), warmup = absl::GetFlag(FLAGS_warmup);
   if (threads < 1) return absl::InvalidArgumentError("--threads: expected >= 1");
   if (iters < 1 || warmup < 0) return absl::InvalidArgumentError("--iters >= 1, --warmup >= 0");
+  const int rounds = absl::GetFlag(FLAGS_rounds);
+  if (rounds < 1) return absl::InvalidArgumentError("--rounds: expected >= 1");
   const std::vector<std::string> names =
       absl::StrSplit(absl::GetFlag(FLAGS_methods), ',', absl::SkipEmpty());
   const std::vector<std::string> known = {"wgan_gp_mnist",      "wgan_mnist",     "otgan_mnist",
@@ -735,6 +742,7 @@ absl::Status Run(const char* argv0) {
                 {"omp_wait_policy", omp_wait ? omp_wait : "(unset)"},
                 {"iters", iters},
                 {"warmup", warmup},
+                {"rounds", rounds},
                 {"max_seconds", absl::GetFlag(FLAGS_max_seconds)}});
 
   at::manual_seed(0);
@@ -776,8 +784,9 @@ absl::Status Run(const char* argv0) {
     }
   }
 
-  std::map<std::string, double> cpp_ms;
-  std::map<std::string, Method> methods;
+  // Every method's nets and optimisers, built once (seeded per method) and
+  // kept for all rounds.
+  std::vector<std::pair<std::string, std::vector<std::pair<std::string, Method>>>> all;
   for (const auto& name : names) {
     at::manual_seed(0);
     std::vector<std::pair<std::string, Method>> parts;
@@ -806,50 +815,75 @@ absl::Status Run(const char* argv0) {
     if (name == "sinkhorn_gan_mnist") parts = {{name, SinkhornGanMnist()}};
     if (name == "assigner_mnist") parts = {{name, AssignerMnist()}};
     if (name == "wgan_gp_toy") parts = {{name, WganGpToy()}};
-    // Every variant warms up before any is timed: the first steps of a process
-    // grow its heap and oneDNN's caches, which made whichever variant came
-    // first look up to 40% slower (measured: the same update 5.2 s first,
-    // 3.0-3.4 s after another variant had run).
-    for (auto& [key, m] : parts) {
-      for (int i = 0; i < warmup; ++i) m.step();
-    }
-    for (auto& [key, m] : parts) {
-      cpp_ms[key] = TimeMs(m.step, /*warmup=*/0, iters, absl::GetFlag(FLAGS_max_seconds));
-      std::fprintf(stderr, "%s: %.1f ms\n", key.c_str(), cpp_ms[key]);
-      methods[key] = m;
-      if (absl::GetFlag(FLAGS_profile) == key) {
-        for (const io::Json& j : ProfileStep(m.step, key, 20)) emit(j);
+    all.push_back({name, std::move(parts)});
+  }
+
+  // Per key, one value per round: the C++ median of that round, the Python
+  // reference's median of the run that followed it.
+  std::map<std::string, std::vector<double>> cpp_ms, py_ms;
+  std::map<std::string, Method> methods;
+  const std::string script = absl::GetFlag(FLAGS_no_reference) ? "" : ReferenceScript(argv0);
+  if (!absl::GetFlag(FLAGS_no_reference) && script.empty()) {
+    return absl::NotFoundError("bench/train_step_reference.py not found");
+  }
+  for (int round = 0; round < rounds; ++round) {
+    for (auto& [name, parts] : all) {
+      // Every variant warms up before any is timed: the first steps of a process
+      // grow its heap and oneDNN's caches, which made whichever variant came
+      // first look up to 40% slower (measured: the same update 5.2 s first,
+      // 3.0-3.4 s after another variant had run). Later rounds need none.
+      if (round == 0) {
+        for (auto& [key, m] : parts) {
+          for (int i = 0; i < warmup; ++i) m.step();
+        }
       }
-    }
-    if (name == "otgan_mnist" || name == "otgan_mog") {
-      // One generator iteration: a generator update plus a third of a critic
-      // update (otgan_mnist's 3:1 schedule) or a whole one (otgan_mog's 1:1).
-      const double share = name == "otgan_mnist" ? 1.0 / 3 : 1.0;
-      std::vector<std::string> variants = {""};
-      if (name == "otgan_mnist" && absl::GetFlag(FLAGS_otgan_phase_conv_backward))
-        variants.push_back("_phase_backward");
-      for (const int64_t chunk : otgan_chunks) variants.push_back(absl::StrCat("_chunk", chunk));
-      for (const std::string& v : variants) {
-        const std::string c = name + ".critic_update" + v, g = name + ".gen_update" + v;
-        cpp_ms[name + v] = cpp_ms[g] + cpp_ms[c] * share;
-        methods[name + v] = Method{
-            nullptr, methods[g].gflop + methods[c].gflop * share,
-            absl::StrCat(
-                name == "otgan_mnist" ? "one generator iteration of the 3:1 schedule: generator "
+      std::map<std::string, double> ms;
+      for (auto& [key, m] : parts) {
+        ms[key] = TimeMs(m.step, /*warmup=*/0, iters, absl::GetFlag(FLAGS_max_seconds));
+        std::fprintf(stderr, "round %d/%d: %s: %.1f ms\n", round + 1, rounds, key.c_str(), ms[key]);
+        methods[key] = m;
+        if (round == 0 && absl::GetFlag(FLAGS_profile) == key) {
+          for (const io::Json& j : ProfileStep(m.step, key, 20)) emit(j);
+        }
+      }
+      if (name == "otgan_mnist" || name == "otgan_mog") {
+        // One generator iteration: a generator update plus a third of a critic
+        // update (otgan_mnist's 3:1 schedule) or a whole one (otgan_mog's 1:1).
+        const double share = name == "otgan_mnist" ? 1.0 / 3 : 1.0;
+        std::vector<std::string> variants = {""};
+        if (name == "otgan_mnist" && absl::GetFlag(FLAGS_otgan_phase_conv_backward))
+          variants.push_back("_phase_backward");
+        for (const int64_t chunk : otgan_chunks) variants.push_back(absl::StrCat("_chunk", chunk));
+        for (const std::string& v : variants) {
+          const std::string c = name + ".critic_update" + v, g = name + ".gen_update" + v;
+          ms[name + v] = ms[g] + ms[c] * share;
+          methods[name + v] =
+              Method{nullptr, methods[g].gflop + methods[c].gflop * share,
+                     absl::StrCat(name == "otgan_mnist"
+                                      ? "one generator iteration of the 3:1 schedule: generator "
                                         "update + critic update / 3"
                                       : "one iteration of the 1:1 schedule: generator update + "
                                         "critic update",
-                v.empty()                ? ""
-                : v == "_phase_backward" ? ", input gradient of the strided convolutions by phases"
-                                         : absl::StrCat(", batches in chunks of ", v.substr(6)))};
+                                  v.empty() ? ""
+                                  : v == "_phase_backward"
+                                      ? ", input gradient of the strided convolutions by phases"
+                                      : absl::StrCat(", batches in chunks of ", v.substr(6)))};
+        }
       }
+      for (const auto& [key, t] : ms) cpp_ms[key].push_back(t);
+    }
+    if (!script.empty()) {
+      auto r = RunReference(absl::GetFlag(FLAGS_python), script, absl::StrJoin(names, ","), threads,
+                            reference_precision, warmup, iters, absl::GetFlag(FLAGS_max_seconds));
+      if (!r.ok()) return r.status();
+      for (const auto& [key, t] : *r) py_ms[key].push_back(t);
     }
   }
 
   // The rooflines: each method's FLOPs at the peak rate of its precision (for
   // bf16 the bf16 rates, although losses, Sinkhorn and weight updates stay in
   // fp32, so the bf16 roofline is a lower bound that the step cannot reach).
-  // The peak is measured after the methods' timings: run first, its 16 MB
+  // The peak is measured after every round's timings: run first, its 16 MB
   // matrices left glibc's heap in a state that slowed the OT-GAN generator
   // update that followed by ~15% (4.7 s against 4.0 s, one thread), a cost
   // the training binaries, which never run it, do not pay.
@@ -864,27 +898,24 @@ absl::Status Run(const char* argv0) {
                 {"conv_gflops", peak.conv},
                 {"roofline_gflops", roofline_gflops}});
 
-  std::map<std::string, double> py_ms;
-  std::string py_note;
-  if (!absl::GetFlag(FLAGS_no_reference)) {
-    const std::string script = ReferenceScript(argv0);
-    if (script.empty()) return absl::NotFoundError("bench/train_step_reference.py not found");
-    auto r = RunReference(absl::GetFlag(FLAGS_python), script, absl::StrJoin(names, ","), threads,
-                          reference_precision, warmup, iters, absl::GetFlag(FLAGS_max_seconds));
-    if (!r.ok()) return r.status();
-    py_ms = *r;
-  }
-
-  for (const auto& [key, ms] : cpp_ms) {
+  for (const auto& [key, rounds_ms] : cpp_ms) {
     const Method& m = methods[key];
+    const double ms = Median(rounds_ms);
     io::Json j{{"kind", "method"},
                {"method", key},
                {"what", m.what},
                {"threads", n_threads},
                {"cpp_ms", ms}};
-    if (auto it = py_ms.find(key); it != py_ms.end()) {
-      j["python_ms"] = it->second;
-      j["ratio_cpp_over_python"] = ms / it->second;
+    if (rounds > 1) j["cpp_ms_rounds"] = rounds_ms;
+    if (auto it = py_ms.find(key); it != py_ms.end() && it->second.size() == rounds_ms.size()) {
+      std::vector<double> ratios;
+      for (size_t r = 0; r < rounds_ms.size(); ++r) ratios.push_back(rounds_ms[r] / it->second[r]);
+      j["python_ms"] = Median(it->second);
+      j["ratio_cpp_over_python"] = Median(ratios);
+      if (rounds > 1) {
+        j["python_ms_rounds"] = it->second;
+        j["ratio_rounds"] = ratios;
+      }
     }
     if (m.gflop > 0) {
       j["gflop"] = m.gflop;
