@@ -642,10 +642,10 @@ absl::StatusOr<std::map<std::string, double>> RunReference(const std::string& py
   // OPENBLAS_NUM_THREADS: Python's torch.set_num_threads, like
   // at::set_num_threads, leaves OpenBLAS's own pool at all cores; the C++
   // side sizes it through ConfigureThreads, so the reference gets the same.
-  // It inherits OMP_WAIT_POLICY and OPENBLAS_THREAD_TIMEOUT from this process
-  // (PrepareCpuRuntime), so both sides run with the same runtime settings.
+  // CpuRuntimeEnvironment: PrepareCpuRuntime's settings (OpenMP wait policy,
+  // OpenBLAS spin, glibc malloc), so both sides run under the same runtime.
   const std::string cmd = absl::StrCat(
-      "OPENBLAS_NUM_THREADS=", threads, " '", python, "' '", script, "' --threads=", threads,
+      CpuRuntimeEnvironment(), " OPENBLAS_NUM_THREADS=", threads, " '", python, "' '", script, "' --threads=", threads,
       " --precision=", train::PrecisionName(precision), " --warmup=", warmup, " --iters=", iters,
       " --max_seconds=", max_seconds, " --methods=", methods);
   std::fprintf(stderr, "reference: %s\n", cmd.c_str());

@@ -44,14 +44,18 @@ namespace {
 // (OpenBLAS 0.3.21 blas_server.c; its default n = 28 is ~0.1 s of
 // sched_yield on this CPU). Chosen by bench/train_step: runtime.h.
 constexpr char kOpenBlasThreadTimeout[] = "18";
+// glibc's malloc settings (runtime.h), applied by mallopt here and passed to
+// other programs as glibc's environment variables of the same meaning.
+constexpr int kMmapThreshold = 32 << 20, kMmapMax = 0, kTrimThreshold = 1 << 30,
+              kTopPad = 64 << 20;
 }  // namespace
 
 void PrepareCpuRuntime(int argc, char** argv) {
   (void)argc;
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_MMAP_MAX, 0);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  mallopt(M_TOP_PAD, 64 << 20);
+  mallopt(M_MMAP_THRESHOLD, kMmapThreshold);
+  mallopt(M_MMAP_MAX, kMmapMax);
+  mallopt(M_TRIM_THRESHOLD, kTrimThreshold);
+  mallopt(M_TOP_PAD, kTopPad);
   // Both variables are read by their libraries when they load, before main().
   bool changed = false;
   for (const auto& [name, value] :
@@ -69,6 +73,12 @@ void PrepareCpuRuntime(int argc, char** argv) {
     execv("/proc/self/exe", argv);
     // execv returns only on failure: carry on with the libraries' defaults.
   }
+}
+
+std::string CpuRuntimeEnvironment() {
+  return absl::StrCat("OMP_WAIT_POLICY=PASSIVE OPENBLAS_THREAD_TIMEOUT=", kOpenBlasThreadTimeout,
+                      " MALLOC_MMAP_THRESHOLD_=", kMmapThreshold, " MALLOC_MMAP_MAX_=", kMmapMax,
+                      " MALLOC_TRIM_THRESHOLD_=", kTrimThreshold, " MALLOC_TOP_PAD_=", kTopPad);
 }
 
 std::string CpuRuntimeDescription() {

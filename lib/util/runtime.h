@@ -66,6 +66,16 @@ int NumCores();
 //    960 / 1118, 1167; wgan_mnist 838, 783 / 823, 767 / 888, 898.
 void PrepareCpuRuntime(int argc, char** argv);
 
+// PrepareCpuRuntime's settings as environment assignments for a program that
+// does not call it (bench/train_step's Python reference), so that both sides
+// of a comparison run under the same runtime: "OMP_WAIT_POLICY=PASSIVE
+// OPENBLAS_THREAD_TIMEOUT=18 MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_MMAP_MAX_=0
+// MALLOC_TRIM_THRESHOLD_=1073741824 MALLOC_TOP_PAD_=67108864" (glibc reads the
+// MALLOC_* variables as the mallopt settings of the same names). Without the
+// malloc part, PyTorch's [256,256] x [256,12544] product took 41.6 ms instead
+// of 8.7 ms here, faulting in its fresh output on every call.
+std::string CpuRuntimeEnvironment();
+
 // The ATen CPU kernel level in force ("AVX2", "AVX512", ...) as LibTorch's
 // build summary reports it, the OpenMP wait policy and OpenBLAS's thread
 // count and spin timeout (as the library read it), e.g.

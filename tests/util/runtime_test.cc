@@ -50,47 +50,80 @@ TEST(RuntimeTest, ConfigureThreadsAlsoSizesOpenBlasPool) {
   EXPECT_EQ(BlasThreads(), NumCores());
 }
 
+// Page faults of a second use of a freed 96 MiB block (glibc's default mmaps
+// a block that large afresh on every malloc and unmaps it on free, so each
+// reuse faults again).
+long FaultsOfReusedLargeBlock() {
+  constexpr size_t kBytes = size_t{96} << 20;
+  static char* volatile sink = nullptr;
+  auto use_block = [&] {
+    char* p = static_cast<char*>(std::malloc(kBytes));
+    if (p == nullptr) std::abort();
+    std::memset(p, 1, kBytes);
+    sink = p;
+    std::free(sink);
+  };
+  use_block();  // the first use faults the block in
+  rusage before{}, after{};
+  getrusage(RUSAGE_SELF, &before);
+  use_block();
+  getrusage(RUSAGE_SELF, &after);
+  return after.ru_minflt - before.ru_minflt;
+}
+constexpr long kFewFaults = (size_t{96} << 20) / 4096 / 10;
+
 // The child half of the next test: run as `runtime_test
 // --gtest_filter=RuntimeTest.ChildReportsLibrarySettings` with
 // OTGAN_RUNTIME_TEST_OUT set, it calls PrepareCpuRuntime (which re-executes it
-// once with the variables set) and writes what OpenBLAS read at load.
+// once with the variables set; not with OTGAN_RUNTIME_TEST_NO_PREPARE=1) and
+// writes what OpenBLAS read at load, the OpenMP policy and whether a reused
+// large block faulted.
 TEST(RuntimeTest, ChildReportsLibrarySettings) {
   const char* out = std::getenv("OTGAN_RUNTIME_TEST_OUT");
   if (out == nullptr) GTEST_SKIP() << "run by PrepareCpuRuntimeSetsLibraryVariablesBeforeLoad";
-  char arg0[] = "/proc/self/exe";
-  char filter[] = "--gtest_filter=RuntimeTest.ChildReportsLibrarySettings";
-  char* argv[] = {arg0, filter, nullptr};
-  PrepareCpuRuntime(2, argv);  // returns only in the re-executed process
+  if (std::getenv("OTGAN_RUNTIME_TEST_NO_PREPARE") == nullptr) {
+    char arg0[] = "/proc/self/exe";
+    char filter[] = "--gtest_filter=RuntimeTest.ChildReportsLibrarySettings";
+    char* argv[] = {arg0, filter, nullptr};
+    PrepareCpuRuntime(2, argv);  // returns only in the re-executed process
+  }
+  const long faults = FaultsOfReusedLargeBlock();
   std::FILE* f = std::fopen(out, "w");
   ASSERT_NE(f, nullptr);
   const char* wait = std::getenv("OMP_WAIT_POLICY");
-  std::fprintf(f, "%d %s\n", BlasThreadTimeout(), wait ? wait : "(unset)");
+  std::fprintf(f, "%d %s %s\n", BlasThreadTimeout(), wait ? wait : "(unset)",
+               faults < kFewFaults ? "reused" : "faulted");
   std::fclose(f);
 }
 
 // With neither variable set, the program re-executes itself and OpenBLAS
 // loads with OPENBLAS_THREAD_TIMEOUT=18 (before main, which only the
-// re-execution reaches); a value the user set is kept.
+// re-execution reaches); a value the user set is kept. A program that does
+// not call PrepareCpuRuntime (the bench's Python reference) gets the same
+// settings from CpuRuntimeEnvironment, glibc's included.
 TEST(RuntimeTest, PrepareCpuRuntimeSetsLibraryVariablesBeforeLoad) {
   if (BlasThreadTimeout() < 0) GTEST_SKIP() << "the linked BLAS is not OpenBLAS";
   const std::string out = ::testing::TempDir() + "/runtime_child.txt";
-  auto run_child = [&](const std::vector<std::string>& env) -> std::string {
+  auto run_child = [&](const std::string& env) -> std::string {
     std::remove(out.c_str());
     // (gtest reports of the child would land on the parent's files: unset.)
-    std::string cmd =
+    const std::string cmd =
         "env -u OMP_WAIT_POLICY -u OPENBLAS_THREAD_TIMEOUT -u OTGAN_NO_REEXEC -u XML_OUTPUT_FILE "
-        "-u TEST_PREMATURE_EXIT_FILE -u GTEST_OUTPUT -u TEST_SHARD_STATUS_FILE";
-    for (const std::string& e : env) cmd += " " + e;
-    cmd += " OTGAN_RUNTIME_TEST_OUT=" + out + " /proc/" + std::to_string(getpid()) +
-           "/exe --gtest_filter=RuntimeTest.ChildReportsLibrarySettings > /dev/null 2>&1";
+        "-u TEST_PREMATURE_EXIT_FILE -u GTEST_OUTPUT -u TEST_SHARD_STATUS_FILE -u MALLOC_MMAP_MAX_ "
+        "-u MALLOC_TRIM_THRESHOLD_ -u MALLOC_TOP_PAD_ -u MALLOC_MMAP_THRESHOLD_ " +
+        env + " OTGAN_RUNTIME_TEST_OUT=" + out + " /proc/" + std::to_string(getpid()) +
+        "/exe --gtest_filter=RuntimeTest.ChildReportsLibrarySettings > /dev/null 2>&1";
     EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
     std::ifstream in(out);
     std::string line;
     std::getline(in, line);
     return line;
   };
-  EXPECT_EQ(run_child({}), "18 PASSIVE");
-  EXPECT_EQ(run_child({"OPENBLAS_THREAD_TIMEOUT=25", "OMP_WAIT_POLICY=ACTIVE"}), "25 ACTIVE");
+  EXPECT_EQ(run_child(""), "18 PASSIVE reused");
+  EXPECT_EQ(run_child("OPENBLAS_THREAD_TIMEOUT=25 OMP_WAIT_POLICY=ACTIVE"), "25 ACTIVE reused");
+  EXPECT_EQ(run_child("OTGAN_RUNTIME_TEST_NO_PREPARE=1"), "0 (unset) faulted");
+  EXPECT_EQ(run_child(CpuRuntimeEnvironment() + " OTGAN_RUNTIME_TEST_NO_PREPARE=1"),
+            "18 PASSIVE reused");
 }
 
 // PrepareCpuRuntime keeps large blocks in the process: a freed 96 MiB block
@@ -101,22 +134,8 @@ TEST(RuntimeTest, PrepareCpuRuntimeReusesLargeBlocksWithoutPageFaults) {
   char arg0[] = "runtime_test";
   char* argv[] = {arg0, nullptr};
   PrepareCpuRuntime(1, argv);
-  constexpr size_t kBytes = size_t{96} << 20;
-  static char* volatile sink = nullptr;
-  auto use_block = [&] {
-    char* p = static_cast<char*>(std::malloc(kBytes));
-    ASSERT_NE(p, nullptr);
-    std::memset(p, 1, kBytes);
-    sink = p;
-    std::free(sink);
-  };
-  use_block();  // the first use faults the block in
-  rusage before{}, after{};
-  getrusage(RUSAGE_SELF, &before);
-  use_block();
-  getrusage(RUSAGE_SELF, &after);
-  const long faults = after.ru_minflt - before.ru_minflt;
-  EXPECT_LT(faults, static_cast<long>(kBytes / 4096 / 10)) << faults << " page faults";
+  const long faults = FaultsOfReusedLargeBlock();
+  EXPECT_LT(faults, kFewFaults) << faults << " page faults";
 }
 
 TEST(StatusTest, TorchCallConvertsExceptions) {
