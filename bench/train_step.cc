@@ -644,10 +644,11 @@ absl::StatusOr<std::map<std::string, double>> RunReference(const std::string& py
   // side sizes it through ConfigureThreads, so the reference gets the same.
   // CpuRuntimeEnvironment: PrepareCpuRuntime's settings (OpenMP wait policy,
   // OpenBLAS spin, glibc malloc), so both sides run under the same runtime.
-  const std::string cmd = absl::StrCat(
-      CpuRuntimeEnvironment(), " OPENBLAS_NUM_THREADS=", threads, " '", python, "' '", script, "' --threads=", threads,
-      " --precision=", train::PrecisionName(precision), " --warmup=", warmup, " --iters=", iters,
-      " --max_seconds=", max_seconds, " --methods=", methods);
+  const std::string cmd =
+      absl::StrCat(CpuRuntimeEnvironment(), " OPENBLAS_NUM_THREADS=", threads, " '", python, "' '",
+                   script, "' --threads=", threads,
+                   " --precision=", train::PrecisionName(precision), " --warmup=", warmup,
+                   " --iters=", iters, " --max_seconds=", max_seconds, " --methods=", methods);
   std::fprintf(stderr, "reference: %s\n", cmd.c_str());
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) return absl::InternalError(absl::StrCat("cannot run ", cmd));
