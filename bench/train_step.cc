@@ -110,6 +110,11 @@ ABSL_FLAG(int, rounds, 1,
           "read for");
 ABSL_FLAG(bool, layers, true, "time the transposed-convolution layers too");
 ABSL_FLAG(bool, no_reference, false, "skip the Python PyTorch reference run");
+ABSL_FLAG(bool, reference_defaults, false,
+          "also run the Python reference at its own runtime defaults (no OMP_WAIT_POLICY, "
+          "OPENBLAS_THREAD_TIMEOUT or glibc malloc settings; what a plain `python3` gets), "
+          "reported as python_defaults_ms and ratio_cpp_over_python_defaults beside the "
+          "same-runtime python_ms");
 ABSL_FLAG(std::string, python, "/usr/bin/python3",
           "interpreter with Debian's python3-torch for the reference run");
 ABSL_FLAG(std::string, profile, "",
@@ -634,21 +639,24 @@ std::string ReferenceScript(const char* argv0) {
 }
 
 // method -> milliseconds from the reference's JSON lines.
-absl::StatusOr<std::map<std::string, double>> RunReference(const std::string& python,
-                                                           const std::string& script,
-                                                           const std::string& methods, int threads,
-                                                           train::Precision precision, int warmup,
-                                                           int iters, double max_seconds) {
+absl::StatusOr<std::map<std::string, double>> RunReference(
+    const std::string& python, const std::string& script, const std::string& methods, int threads,
+    train::Precision precision, int warmup, int iters, double max_seconds, bool same_runtime) {
   // OPENBLAS_NUM_THREADS: Python's torch.set_num_threads, like
   // at::set_num_threads, leaves OpenBLAS's own pool at all cores; the C++
   // side sizes it through ConfigureThreads, so the reference gets the same.
-  // CpuRuntimeEnvironment: PrepareCpuRuntime's settings (OpenMP wait policy,
-  // OpenBLAS spin, glibc malloc), so both sides run under the same runtime.
+  // same_runtime: CpuRuntimeEnvironment, PrepareCpuRuntime's settings (OpenMP
+  // wait policy, OpenBLAS spin, glibc malloc), so both sides run under the
+  // same runtime; else Python's defaults (this process's settings removed).
+  const std::string runtime =
+      same_runtime ? CpuRuntimeEnvironment()
+                   : "env -u OMP_WAIT_POLICY -u OPENBLAS_THREAD_TIMEOUT -u MALLOC_MMAP_THRESHOLD_ "
+                     "-u MALLOC_MMAP_MAX_ -u MALLOC_TRIM_THRESHOLD_ -u MALLOC_TOP_PAD_";
   const std::string cmd =
-      absl::StrCat(CpuRuntimeEnvironment(), " OPENBLAS_NUM_THREADS=", threads, " '", python, "' '",
-                   script, "' --threads=", threads,
-                   " --precision=", train::PrecisionName(precision), " --warmup=", warmup,
-                   " --iters=", iters, " --max_seconds=", max_seconds, " --methods=", methods);
+      absl::StrCat(runtime, " OPENBLAS_NUM_THREADS=", threads, " '", python, "' '", script,
+                   "' --threads=", threads, " --precision=", train::PrecisionName(precision),
+                   " --warmup=", warmup, " --iters=", iters, " --max_seconds=", max_seconds,
+                   " --methods=", methods);
   std::fprintf(stderr, "reference: %s\n", cmd.c_str());
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) return absl::InternalError(absl::StrCat("cannot run ", cmd));
@@ -821,7 +829,7 @@ absl::Status Run(const char* argv0) {
 
   // Per key, one value per round: the C++ median of that round, the Python
   // reference's median of the run that followed it.
-  std::map<std::string, std::vector<double>> cpp_ms, py_ms;
+  std::map<std::string, std::vector<double>> cpp_ms, py_ms, py_defaults_ms;
   std::map<std::string, Method> methods;
   const std::string script = absl::GetFlag(FLAGS_no_reference) ? "" : ReferenceScript(argv0);
   if (!absl::GetFlag(FLAGS_no_reference) && script.empty()) {
@@ -873,11 +881,13 @@ absl::Status Run(const char* argv0) {
       }
       for (const auto& [key, t] : ms) cpp_ms[key].push_back(t);
     }
-    if (!script.empty()) {
-      auto r = RunReference(absl::GetFlag(FLAGS_python), script, absl::StrJoin(names, ","), threads,
-                            reference_precision, warmup, iters, absl::GetFlag(FLAGS_max_seconds));
+    for (const bool same : {true, false}) {
+      if (script.empty() || (!same && !absl::GetFlag(FLAGS_reference_defaults))) continue;
+      auto r =
+          RunReference(absl::GetFlag(FLAGS_python), script, absl::StrJoin(names, ","), threads,
+                       reference_precision, warmup, iters, absl::GetFlag(FLAGS_max_seconds), same);
       if (!r.ok()) return r.status();
-      for (const auto& [key, t] : *r) py_ms[key].push_back(t);
+      for (const auto& [key, t] : *r) (same ? py_ms : py_defaults_ms)[key].push_back(t);
     }
   }
 
@@ -908,14 +918,18 @@ absl::Status Run(const char* argv0) {
                {"threads", n_threads},
                {"cpp_ms", ms}};
     if (rounds > 1) j["cpp_ms_rounds"] = rounds_ms;
-    if (auto it = py_ms.find(key); it != py_ms.end() && it->second.size() == rounds_ms.size()) {
+    using Rounds = std::map<std::string, std::vector<double>>;
+    for (const auto& [py, suffix] :
+         {std::pair<const Rounds*, std::string>{&py_ms, ""}, {&py_defaults_ms, "_defaults"}}) {
+      const auto it = py->find(key);
+      if (it == py->end() || it->second.size() != rounds_ms.size()) continue;
       std::vector<double> ratios;
       for (size_t r = 0; r < rounds_ms.size(); ++r) ratios.push_back(rounds_ms[r] / it->second[r]);
-      j["python_ms"] = Median(it->second);
-      j["ratio_cpp_over_python"] = Median(ratios);
+      j["python" + suffix + "_ms"] = Median(it->second);
+      j["ratio_cpp_over_python" + suffix] = Median(ratios);
       if (rounds > 1) {
-        j["python_ms_rounds"] = it->second;
-        j["ratio_rounds"] = ratios;
+        j["python" + suffix + "_ms_rounds"] = it->second;
+        j["ratio" + suffix + "_rounds"] = ratios;
       }
     }
     if (m.gflop > 0) {

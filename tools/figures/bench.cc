@@ -179,12 +179,12 @@ absl::StatusOr<std::string> TrainStepTex(const Context& c) {
   }
   CsvTableSpec t;
   t.name = "bench_train_step";
-  t.columns = {"file",      "precision", "threads", "method",     "cpp_ms",
-               "python_ms", "ratio",     "gflops",  "of_roofline"};
-  t.column_types = "llrlrrrrr";
+  t.columns = {"file",  "precision",          "threads",        "method", "cpp_ms",     "python_ms",
+               "ratio", "python_defaults_ms", "ratio_defaults", "gflops", "of_roofline"};
+  t.column_types = "llrlrrrrrrr";
   t.head =
-      "file & precision & threads & method & C++ (ms) & Python (ms) & C++/Python & GFLOP/s & "
-      "of roofline";
+      "file & precision & threads & method & C++ (ms) & Python (ms) & C++/Python & "
+      "Python, its defaults (ms) & C++/that & GFLOP/s & of roofline";
   for (const fs::path& f : files) {
     OTGAN_ASSIGN_OR_RETURN(std::vector<io::Json> lines, plot::ReadJsonLines(f.string()));
     std::string precision = "fp32", threads = "?";
@@ -201,13 +201,28 @@ absl::StatusOr<std::string> TrainStepTex(const Context& c) {
       if (kind != "method") continue;
       const std::optional<double> py = Number(j, "python_ms");
       const std::optional<double> roof = Number(j, "share_of_roofline");
-      t.rows.push_back({Tex(f.filename().string()), precision, threads,
-                        Tex(String(j, "method").value_or("?")),
-                        absl::StrFormat("%.0f", Number(j, "cpp_ms").value_or(NAN)),
-                        py ? absl::StrFormat("%.0f", *py) : "--",
-                        py ? absl::StrFormat("%.2f", *Number(j, "ratio_cpp_over_python")) : "--",
-                        absl::StrFormat("%.0f", Number(j, "cpp_gflops").value_or(NAN)),
-                        roof ? absl::StrFormat("%.0f\\%%", 100 * *roof) : "--"});
+      const std::optional<double> py_defaults = Number(j, "python_defaults_ms");
+      // The median ratio; with --rounds > 1 its range over the rounds in brackets.
+      auto ratio = [&j](const std::string& suffix) -> std::string {
+        const std::optional<double> r = Number(j, ("ratio_cpp_over_python" + suffix).c_str());
+        if (!r) return "--";
+        std::string text = absl::StrFormat("%.2f", *r);
+        const auto it = j.find("ratio" + suffix + "_rounds");
+        if (it != j.end() && it->is_array() && it->size() > 1) {
+          std::vector<double> v;
+          for (const auto& x : *it) v.push_back(x.is_number() ? x.get<double>() : NAN);
+          const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+          text += absl::StrFormat(" (%.2f--%.2f)", *lo, *hi);
+        }
+        return text;
+      };
+      t.rows.push_back(
+          {Tex(f.filename().string()), precision, threads, Tex(String(j, "method").value_or("?")),
+           absl::StrFormat("%.0f", Number(j, "cpp_ms").value_or(NAN)),
+           py ? absl::StrFormat("%.0f", *py) : "--", ratio(""),
+           py_defaults ? absl::StrFormat("%.0f", *py_defaults) : "--", ratio("_defaults"),
+           absl::StrFormat("%.0f", Number(j, "cpp_gflops").value_or(NAN)),
+           roof ? absl::StrFormat("%.0f\\%%", 100 * *roof) : "--"});
     }
   }
   OTGAN_ASSIGN_OR_RETURN(std::string tabular, CsvTabular(c, t));
@@ -215,7 +230,12 @@ absl::StatusOr<std::string> TrainStepTex(const Context& c) {
          "(with its critic or assigner updates) per method, C++ beside the same nets and steps "
          "in Python PyTorch 1.13 run by the same command "
          "(results/bench/train\\_step*.jsonl, \\texttt{bazel run //bench:train\\_step}; "
-         "median of the timed iterations; each file's COMMAND says the load). Of roofline: the "
+         "median of the timed iterations; with \\texttt{--rounds}, C++ and Python alternated "
+         "that many times: the medians, and the ratio's range over the rounds in brackets; "
+         "each file's COMMAND says the load). Python runs under the C++ side's runtime "
+         "settings (OpenMP wait policy, OpenBLAS spin, glibc malloc; older files gave it only "
+         "the first, see their COMMAND), and with \\texttt{--reference\\_defaults} "
+         "also at its own defaults. Of roofline: the "
          "method's FLOPs at the faster of a 2048$^3$ matrix product and a 3$\\times$3 "
          "convolution in its precision, measured by the same run, over its time (files from "
          "before the bench measured it show --).}\n" +
