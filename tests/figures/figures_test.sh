@@ -37,6 +37,14 @@ if [[ "$mode" == "ok" ]]; then
   grep -q '^eps1\\_L50,1,50,' "$csv" || fail "tex/sinkhorn_gan_sweep.csv lacks the eps1_L50 row"
   grep -q 'figures/tex/sinkhorn_gan_sweep.csv' "$out/tex/sec_genevay.tex" ||
     fail "sec_genevay.tex does not typeset tex/sinkhorn_gan_sweep.csv"
+  # The throughput table (bench/train_step_rounds.jsonl, two rounds with
+  # --reference_defaults): both ratios with their range over the rounds.
+  csv="$out/tex/bench_train_step.csv"
+  [[ -s "$csv" ]] || fail "tex/bench_train_step.csv missing"
+  head -1 "$csv" | grep -q ',ratio,python_defaults_ms,ratio_defaults,' ||
+    fail "tex/bench_train_step.csv header: $(head -1 "$csv")"
+  grep -Eq '^train\\_step\\_rounds\.jsonl,fp32,1,otgan\\_mog,[0-9]+,[0-9]+,[0-9.]+ \([0-9.]+--[0-9.]+\),[0-9]+,[0-9.]+ \([0-9.]+--[0-9.]+\),' "$csv" ||
+    fail "tex/bench_train_step.csv lacks the otgan_mog row with ratio ranges: $(grep otgan "$csv" | head -2)"
   # The per-run detail (setup, training curves) is in the appendix files, not the sections.
   grep -q 'curves_sinkhorn_gan_mnist' "$out/tex/app_genevay.tex" || fail "app_genevay.tex lacks the curves"
   if grep -q 'curves_sinkhorn_gan_mnist' "$out/tex/sec_genevay.tex"; then fail "sec_genevay.tex still has the curves"; fi
