@@ -238,8 +238,10 @@ absl::StatusOr<std::string> TrainStepTex(const Context& c) {
          "also at its own defaults. Of roofline: the "
          "method's FLOPs at the faster of a 2048$^3$ matrix product and a 3$\\times$3 "
          "convolution in its precision, measured by the same run, over its time (files from "
-         "before the bench measured it show --).}\n" +
-         tabular + "\\end{table}\n\n";
+         "before the bench measured it show --).}\n"
+         "\\resizebox{\\textwidth}{!}{%\n" +  // 11 columns
+         tabular +
+         "}\n\\end{table}\n\n";
 }
 
 // The assigner's assignment step against the bare matrix products of the
