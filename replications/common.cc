@@ -31,6 +31,7 @@
 #include "lib/eval/run_eval.h"
 #include "lib/eval/toy_eval_curve.h"
 #include "lib/io/flag_values.h"
+#include "lib/io/json.h"
 #include "lib/io/manifest.h"
 #include "lib/io/npy.h"
 #include "lib/io/run_lock.h"
@@ -144,12 +145,39 @@ int64_t EvalSamplesFor(const CommonConfig& config) {
   return config.budget == train::Budget::kSmoke ? 500 : 5000;
 }
 
+namespace {
+// A resumed run continues in the precision it started in: its manifest.json's
+// --precision (runs from before the flag existed ran in fp32). Mixing the two
+// in one run would make its curves and results describe neither.
+absl::Status CheckResumePrecision(const CommonConfig& config) {
+  const std::string path = (fs::path(config.run_dir) / "manifest.json").string();
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return absl::OkStatus();  // nothing recorded to compare with
+  OTGAN_ASSIGN_OR_RETURN(const io::Json manifest, io::ReadJsonFile(path));
+  std::string started = "fp32";
+  if (const auto flags = manifest.find("flags"); flags != manifest.end() && flags->is_object()) {
+    if (const auto p = flags->find("precision"); p != flags->end() && p->is_string()) {
+      started = p->get<std::string>();
+    }
+  }
+  const std::string now = train::PrecisionName(config.precision);
+  if (started != now) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--resume with --precision=", now, ": ", config.run_dir, " was started with --precision=",
+        started, " (its manifest.json); resume it with --precision=", started,
+        ", or start a new run folder"));
+  }
+  return absl::OkStatus();
+}
+}  // namespace
+
 absl::Status StartRun(const CommonConfig& config,
                       const std::vector<std::pair<std::string, std::string>>& extra) {
   // The checks that can refuse the run come first and write nothing (another
   // live run holding the folder, a fresh run into a folder with checkpoints,
   // no checkpoint that verifies on resume, folders that cannot be written).
   OTGAN_RETURN_IF_ERROR(train::PreflightRunDir(config.run_dir, config.resume));
+  if (config.resume) OTGAN_RETURN_IF_ERROR(CheckResumePrecision(config));
   std::error_code ec;
   fs::create_directories(config.run_dir, ec);
   if (ec) {

@@ -4,6 +4,7 @@
 #    manifest.json, metrics.csv and the checkpoints byte-identical;
 #  - a second writer is refused at once naming the holder's pid (the holder
 #    here is a process that keeps the folder's .lock flocked);
+#  - a resume in another --precision than the run started in is refused;
 #  - a float flag of inf or nan is refused before anything is written.
 # Usage: run_folder_cli_test.sh <path to replications/wgan_gp_toy>
 set -u
@@ -47,11 +48,20 @@ echo "second writer refused in $ms ms: $(cat "$T/locked.err")"
 kill "$holder"; wait "$holder" 2>/dev/null
 [[ "$(snapshot)" == "$before" ]] || { echo "FAIL: the refused second writer changed the folder"; fail=1; }
 
-# 3. The holder is gone (its pid stays in .lock): the resume is not blocked.
+# 3. A resume in another precision than the run started in is refused, naming
+#    the run's precision, and changes nothing.
+if "$BIN" --out="$RUN" --steps=6 --resume --precision=bf16 --threads=1 >/dev/null 2>"$T/prec.err"; then
+  echo "FAIL: a resume with --precision=bf16 of an fp32 run exited 0"; fail=1
+fi
+grep -q -- "was started with --precision=fp32" "$T/prec.err" ||
+  { echo "FAIL: precision refusal: $(cat "$T/prec.err")"; fail=1; }
+[[ "$(snapshot)" == "$before" ]] || { echo "FAIL: the refused resume changed the folder"; fail=1; }
+
+# 4. The holder is gone (its pid stays in .lock): the resume is not blocked.
 "$BIN" --out="$RUN" --steps=6 --resume --eval_samples=50 --threads=1 >/dev/null 2>"$T/resume.err" \
   || { echo "FAIL: resume after the holder died: $(tail -3 "$T/resume.err")"; fail=1; }
 
-# 4. inf / nan float flags.
+# 5. inf / nan float flags.
 for v in inf nan -inf; do
   if "$BIN" --out="$T/flag_$v" --lr=$v --threads=1 >/dev/null 2>"$T/flag.err"; then
     echo "FAIL: --lr=$v accepted"; fail=1
