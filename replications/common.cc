@@ -31,7 +31,6 @@
 #include "lib/eval/run_eval.h"
 #include "lib/eval/toy_eval_curve.h"
 #include "lib/io/flag_values.h"
-#include "lib/io/json.h"
 #include "lib/io/manifest.h"
 #include "lib/io/npy.h"
 #include "lib/io/run_lock.h"
@@ -153,13 +152,9 @@ absl::Status CheckResumePrecision(const CommonConfig& config) {
   const std::string path = (fs::path(config.run_dir) / "manifest.json").string();
   std::error_code ec;
   if (!fs::exists(path, ec)) return absl::OkStatus();  // nothing recorded to compare with
-  OTGAN_ASSIGN_OR_RETURN(const io::Json manifest, io::ReadJsonFile(path));
-  std::string started = "fp32";
-  if (const auto flags = manifest.find("flags"); flags != manifest.end() && flags->is_object()) {
-    if (const auto p = flags->find("precision"); p != flags->end() && p->is_string()) {
-      started = p->get<std::string>();
-    }
-  }
+  OTGAN_ASSIGN_OR_RETURN(const io::RunManifest manifest, io::ReadManifest(path));
+  std::string started = manifest.Flag("precision");
+  if (started.empty()) started = "fp32";
   const std::string now = train::PrecisionName(config.precision);
   if (started != now) {
     return absl::FailedPreconditionError(absl::StrCat(
