@@ -648,10 +648,12 @@ absl::StatusOr<std::map<std::string, double>> RunReference(
   // same_runtime: CpuRuntimeEnvironment, PrepareCpuRuntime's settings (OpenMP
   // wait policy, OpenBLAS spin, glibc malloc), so both sides run under the
   // same runtime; else Python's defaults (this process's settings removed).
-  const std::string runtime =
-      same_runtime ? CpuRuntimeEnvironment()
-                   : "env -u OMP_WAIT_POLICY -u OPENBLAS_THREAD_TIMEOUT -u MALLOC_MMAP_THRESHOLD_ "
-                     "-u MALLOC_MMAP_MAX_ -u MALLOC_TRIM_THRESHOLD_ -u MALLOC_TOP_PAD_";
+  std::string runtime = same_runtime ? CpuRuntimeEnvironment() : "env";
+  if (!same_runtime) {
+    for (const auto& variable : CpuRuntimeVariables()) {
+      absl::StrAppend(&runtime, " -u ", variable.first);
+    }
+  }
   const std::string cmd =
       absl::StrCat(runtime, " OPENBLAS_NUM_THREADS=", threads, " '", python, "' '", script,
                    "' --threads=", threads, " --precision=", train::PrecisionName(precision),

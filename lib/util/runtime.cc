@@ -10,8 +10,10 @@
 #include <filesystem>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include <ATen/Parallel.h>
 #include <ATen/Context.h>
 #include <ATen/Version.h>
@@ -44,10 +46,12 @@ namespace {
 // (OpenBLAS 0.3.21 blas_server.c; its default n = 28 is ~0.1 s of
 // sched_yield on this CPU). Chosen by bench/train_step: runtime.h.
 constexpr char kOpenBlasThreadTimeout[] = "18";
+// Read by their libraries when they load, before main().
+constexpr std::pair<const char*, const char*> kLibraryVariables[] = {
+    {"OMP_WAIT_POLICY", "PASSIVE"}, {"OPENBLAS_THREAD_TIMEOUT", kOpenBlasThreadTimeout}};
 // glibc's malloc settings (runtime.h), applied by mallopt here and passed to
 // other programs as glibc's environment variables of the same meaning.
-constexpr int kMmapThreshold = 32 << 20, kMmapMax = 0, kTrimThreshold = 1 << 30,
-              kTopPad = 64 << 20;
+constexpr int kMmapThreshold = 32 << 20, kMmapMax = 0, kTrimThreshold = 1 << 30, kTopPad = 64 << 20;
 }  // namespace
 
 void PrepareCpuRuntime(int argc, char** argv) {
@@ -56,11 +60,8 @@ void PrepareCpuRuntime(int argc, char** argv) {
   mallopt(M_MMAP_MAX, kMmapMax);
   mallopt(M_TRIM_THRESHOLD, kTrimThreshold);
   mallopt(M_TOP_PAD, kTopPad);
-  // Both variables are read by their libraries when they load, before main().
   bool changed = false;
-  for (const auto& [name, value] :
-       {std::pair<const char*, const char*>{"OMP_WAIT_POLICY", "PASSIVE"},
-        std::pair<const char*, const char*>{"OPENBLAS_THREAD_TIMEOUT", kOpenBlasThreadTimeout}}) {
+  for (const auto& [name, value] : kLibraryVariables) {
     const char* set = std::getenv(name);
     if (set == nullptr || *set == '\0') {
       setenv(name, value, /*overwrite=*/1);
@@ -75,10 +76,23 @@ void PrepareCpuRuntime(int argc, char** argv) {
   }
 }
 
+std::vector<std::pair<std::string, std::string>> CpuRuntimeVariables() {
+  std::vector<std::pair<std::string, std::string>> v(std::begin(kLibraryVariables),
+                                                     std::end(kLibraryVariables));
+  for (const auto& [name, value] :
+       {std::pair<const char*, int>{"MALLOC_MMAP_THRESHOLD_", kMmapThreshold},
+        {"MALLOC_MMAP_MAX_", kMmapMax},
+        {"MALLOC_TRIM_THRESHOLD_", kTrimThreshold},
+        {"MALLOC_TOP_PAD_", kTopPad}}) {
+    v.emplace_back(name, std::to_string(value));
+  }
+  return v;
+}
+
 std::string CpuRuntimeEnvironment() {
-  return absl::StrCat("OMP_WAIT_POLICY=PASSIVE OPENBLAS_THREAD_TIMEOUT=", kOpenBlasThreadTimeout,
-                      " MALLOC_MMAP_THRESHOLD_=", kMmapThreshold, " MALLOC_MMAP_MAX_=", kMmapMax,
-                      " MALLOC_TRIM_THRESHOLD_=", kTrimThreshold, " MALLOC_TOP_PAD_=", kTopPad);
+  std::vector<std::string> assignments;
+  for (const auto& [name, value] : CpuRuntimeVariables()) assignments.push_back(name + "=" + value);
+  return absl::StrJoin(assignments, " ");
 }
 
 std::string CpuRuntimeDescription() {

@@ -14,6 +14,8 @@
 #define OTGAN_LIB_UTIL_RUNTIME_H_
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <c10/core/Device.h>
 #include "absl/status/status.h"
@@ -66,7 +68,14 @@ int NumCores();
 //    960 / 1118, 1167; wgan_mnist 838, 783 / 823, 767 / 888, 898.
 void PrepareCpuRuntime(int argc, char** argv);
 
-// PrepareCpuRuntime's settings as environment assignments for a program that
+// PrepareCpuRuntime's settings as environment variables, name -> value, in
+// this order: OMP_WAIT_POLICY, OPENBLAS_THREAD_TIMEOUT, then glibc's
+// MALLOC_MMAP_THRESHOLD_, MALLOC_MMAP_MAX_, MALLOC_TRIM_THRESHOLD_,
+// MALLOC_TOP_PAD_ (bench/train_step unsets these names to run its Python
+// reference at Python's own defaults).
+std::vector<std::pair<std::string, std::string>> CpuRuntimeVariables();
+
+// CpuRuntimeVariables as environment assignments for a program that
 // does not call it (bench/train_step's Python reference), so that both sides
 // of a comparison run under the same runtime: "OMP_WAIT_POLICY=PASSIVE
 // OPENBLAS_THREAD_TIMEOUT=18 MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_MMAP_MAX_=0
